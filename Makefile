@@ -1,0 +1,60 @@
+# emotion-detection: the front door. `make` alone prints this help.
+PYTHON ?= python3
+TF ?= cpu                 # cpu -> tensorflow-cpu; gpu -> tensorflow (CUDA machines)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(TF)
+CONFIG ?= alexnet48
+EPOCHS ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lab test check format data train eval bench app notebooks clean
+
+help:  ## show this help
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(strip $(TF)),dev]"
+	@touch $@
+
+setup: $(STAMP)  ## create .venv and install the package with its pinned dependencies
+
+lab: setup  ## open JupyterLab on notebooks/
+	$(BIN)/jupyter lab notebooks/
+
+test: setup  ## unit tests + notebooks (nbval) + browser test when chromium is installed
+	bash tests/run.sh $(PYTEST_ARGS)
+
+check: setup  ## lint (ruff)
+	$(BIN)/ruff check emo_utils tests benchmarks notebooks
+
+format: setup  ## auto-format and fix lint
+	$(BIN)/ruff check --fix emo_utils tests benchmarks notebooks
+	$(BIN)/ruff format emo_utils tests benchmarks
+
+data: setup  ## find FER2013, or explain where to get it (downloads with Kaggle credentials)
+	$(BIN)/python -m emo_utils data
+
+train: setup  ## train CONFIG (default alexnet48) into checkpoints/CONFIG; resumes if interrupted
+	mkdir -p logs
+	$(BIN)/python -m emo_utils train --config $(CONFIG) $(if $(EPOCHS),--epochs $(EPOCHS)) 2>&1 | tee -a logs/train-$(CONFIG).log
+
+eval: setup  ## evaluate the shipped checkpoint on the test split(s) -> evaluation.json
+	$(BIN)/python -m emo_utils eval --checkpoint checkpoints/$(CONFIG)
+
+bench: setup  ## speed and memory benchmarks -> benchmarks/results/*.json
+	$(BIN)/python -m emo_utils bench
+
+app: setup  ## serve the webcam notebook as a standalone page on 127.0.0.1 (Voila)
+	$(BIN)/voila notebooks/04_webcam_live.ipynb --Voila.ip=127.0.0.1 --no-browser --port=8866
+
+notebooks: setup  ## execute every notebook top to bottom in place (commit outputs only from this)
+	for nb in notebooks/0*.ipynb; do \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=3600 "$$nb" || exit 1; done
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache

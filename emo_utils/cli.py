@@ -1,0 +1,48 @@
+"""Command line: ``python -m emo_utils train|eval|data|bench``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_RUN_DIR = "checkpoints/{config}"
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .data import load_fer2013
+    from .model import get_config
+    from .train import fit, hold_out, set_seed
+
+    set_seed(args.seed)
+    dataset = load_fer2013(args.data)
+    images, labels = dataset.split("Training")
+    data = hold_out(images, labels, fraction=args.held_back, seed=args.seed)
+    run_dir = Path(args.run_dir or DEFAULT_RUN_DIR.format(config=args.config))
+    print(f"training {args.config} on {len(data.train_labels)} faces "
+          f"({len(data.val_labels)} held back) from {dataset.source} into {run_dir}", flush=True)
+    metrics = fit(get_config(args.config), data, run_dir, num_epochs=args.epochs,
+                  patience=args.patience, seed=args.seed)
+    print(f"done: best held-back accuracy {metrics['best_held_back_acc']:.3f} "
+          f"at epoch {metrics['best_epoch']}", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emo_utils")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train a config (resumes an interrupted run)")
+    train.add_argument("--config", default="alexnet48")
+    train.add_argument("--epochs", type=int, default=None, help="default: the config's")
+    train.add_argument("--run-dir", default=None, help="default: checkpoints/<config>")
+    train.add_argument("--data", default=None, help="FER2013 file or folder")
+    train.add_argument("--patience", type=int, default=None)
+    train.add_argument("--held-back", type=float, default=0.05)
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(func=_train)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
