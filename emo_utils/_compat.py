@@ -1,4 +1,4 @@
-"""Patches that let tflearn 0.5.0 (its last release, 2020) run on current TF, numpy and Pillow.
+"""Patches that let tflearn 0.5.0 (last release, 2020) run on current TF, numpy, Pillow.
 
 Applied once by ``import emo_utils`` before tflearn is imported. Each patch is only
 applied when the name it restores is missing, so on old versions nothing changes.
@@ -30,7 +30,7 @@ _patch(PIL.Image, "ANTIALIAS", PIL.Image.LANCZOS, "removed in Pillow 10")
 # ImageAugmentation's random crop pads with np.lib.pad; on numpy 2 its feeder
 # thread dies on the AttributeError and fit() waits for a batch forever.
 _patch(np.lib, "pad", np.pad, "removed in numpy 2 (else fit() hangs)")
-# tflearn's summaries and helpers use the np.bool alias, removed in numpy 1.24.
+# tflearn's data_utils uses np.bool: removed in numpy 1.24, back as numpy's bool in 2.0.
 _patch(np, "bool", bool, "removed in numpy 1.24")
 
 import tensorflow as tf  # noqa: E402

@@ -19,12 +19,25 @@ def _train(args: argparse.Namespace) -> int:
     images, labels = dataset.split("Training")
     data = hold_out(images, labels, fraction=args.held_back, seed=args.seed)
     run_dir = Path(args.run_dir or DEFAULT_RUN_DIR.format(config=args.config))
-    print(f"training {args.config} on {len(data.train_labels)} faces "
-          f"({len(data.val_labels)} held back) from {dataset.source} into {run_dir}", flush=True)
-    metrics = fit(get_config(args.config), data, run_dir, num_epochs=args.epochs,
-                  patience=args.patience, seed=args.seed)
-    print(f"done: best held-back accuracy {metrics['best_held_back_acc']:.3f} "
-          f"at epoch {metrics['best_epoch']}", flush=True)
+    print(
+        f"training {args.config} on {len(data.train_labels)} faces "
+        f"({len(data.val_labels)} held back) from {dataset.source} into {run_dir}",
+        flush=True,
+    )
+    metrics = fit(
+        get_config(args.config),
+        data,
+        run_dir,
+        num_epochs=args.epochs,
+        patience=args.patience,
+        seed=args.seed,
+        progress=sys.stderr.isatty(),
+    )
+    print(
+        f"done: best held-back accuracy {metrics['best_held_back_acc']:.3f} "
+        f"at epoch {metrics['best_epoch']}",
+        flush=True,
+    )
     return 0
 
 

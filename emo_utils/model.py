@@ -1,4 +1,4 @@
-"""Network configurations as data, and one builder that turns a config into a TFLearn graph.
+"""Network configurations as data, and one builder that turns a config into a graph.
 
 ``seed`` is the 2017 course project's network and recipe, kept faithfully so its
 ~50% can be reproduced. ``alexnet48`` is the same shape (conv + pool stages, two FC
@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _compat  # noqa: F401  (patches must precede tflearn)
 import numpy as np
 import tensorflow as tf
 import tflearn
 from tflearn.data_augmentation import ImageAugmentation
 
+from . import _compat  # noqa: F401  (patches must precede tflearn)
 from .labels import NUM_CLASSES
 
 tf1 = tf.compat.v1
@@ -27,7 +27,7 @@ INPUT_SHAPE = (48, 48, 1)
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Everything needed to rebuild a network and its training recipe; saved as config.json.
+    """Everything needed to rebuild a network and its recipe; saved as config.json.
 
     ``layers`` is a list of dicts: {"type": "conv", "filters", "kernel", "stride",
     "bn", "activation"}, {"type": "pool", "kernel", "stride"}, {"type": "lrn"},
@@ -48,7 +48,9 @@ class ModelConfig:
     batch_size: int = 128
     num_epochs: int = 30
     label_smoothing: float = 0.0
-    augment: dict[str, Any] = field(default_factory=dict)  # flip, rotate, crop_pad, erase
+    augment: dict[str, Any] = field(
+        default_factory=dict
+    )  # flip, rotate, crop_pad, erase
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
@@ -58,7 +60,9 @@ class ModelConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(raw) - known
         if unknown:
-            raise ValueError(f"config has unknown keys {sorted(unknown)}; expected {sorted(known)}")
+            raise ValueError(
+                f"config has unknown keys {sorted(unknown)}; expected {sorted(known)}"
+            )
         raw = dict(raw)
         raw["layers"] = tuple(dict(layer) for layer in raw.get("layers", ()))
         return cls(**raw)
@@ -68,30 +72,55 @@ class ModelConfig:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def _conv(filters: int, kernel: int = 3, stride: int = 1, bn: bool = True,
-          activation: str = "relu") -> dict[str, Any]:
-    return {"type": "conv", "filters": filters, "kernel": kernel, "stride": stride,
-            "bn": bn, "activation": activation}
+def _conv(
+    filters: int,
+    kernel: int = 3,
+    stride: int = 1,
+    bn: bool = True,
+    activation: str = "relu",
+) -> dict[str, Any]:
+    return {
+        "type": "conv",
+        "filters": filters,
+        "kernel": kernel,
+        "stride": stride,
+        "bn": bn,
+        "activation": activation,
+    }
 
 
 def _pool(kernel: int = 2, stride: int = 2) -> dict[str, Any]:
     return {"type": "pool", "kernel": kernel, "stride": stride}
 
 
-def _fc(units: int, activation: str = "relu", dropout: float = 0.5,
-        bn: bool = False) -> dict[str, Any]:
-    return {"type": "fc", "units": units, "activation": activation,
-            "dropout": dropout, "bn": bn}
+def _fc(
+    units: int, activation: str = "relu", dropout: float = 0.5, bn: bool = False
+) -> dict[str, Any]:
+    return {
+        "type": "fc",
+        "units": units,
+        "activation": activation,
+        "dropout": dropout,
+        "bn": bn,
+    }
 
 
 SEED = ModelConfig(
     name="seed",
     layers=(
-        _conv(96, 11, 4, bn=False), _pool(3, 2), {"type": "lrn"},
-        _conv(256, 5, bn=False), _pool(3, 2), {"type": "lrn"},
-        _conv(384, 3, bn=False), _conv(384, 3, bn=False), _conv(256, 3, bn=False),
-        _pool(3, 2), {"type": "lrn"},
-        _fc(4096, "tanh"), _fc(4096, "tanh"),
+        _conv(96, 11, 4, bn=False),
+        _pool(3, 2),
+        {"type": "lrn"},
+        _conv(256, 5, bn=False),
+        _pool(3, 2),
+        {"type": "lrn"},
+        _conv(384, 3, bn=False),
+        _conv(384, 3, bn=False),
+        _conv(256, 3, bn=False),
+        _pool(3, 2),
+        {"type": "lrn"},
+        _fc(4096, "tanh"),
+        _fc(4096, "tanh"),
     ),
     normalize=False,
     optimizer="momentum",
@@ -104,11 +133,20 @@ SEED = ModelConfig(
 ALEXNET48 = ModelConfig(
     name="alexnet48",
     layers=(
-        _conv(32), _conv(32), _pool(),      # 48 -> 24
-        _conv(64), _conv(64), _pool(),      # 24 -> 12
-        _conv(128), _conv(128), _pool(),    # 12 -> 6
-        _conv(256), _conv(256), _pool(),    # 6 -> 3
-        _fc(1024, bn=True), _fc(1024, bn=True),
+        _conv(32),
+        _conv(32),
+        _pool(),  # 48 -> 24
+        _conv(64),
+        _conv(64),
+        _pool(),  # 24 -> 12
+        _conv(128),
+        _conv(128),
+        _pool(),  # 12 -> 6
+        _conv(256),
+        _conv(256),
+        _pool(),  # 6 -> 3
+        _fc(1024, bn=True),
+        _fc(1024, bn=True),
     ),
     weight_decay=5e-4,
     optimizer="nesterov",
@@ -128,13 +166,17 @@ def get_config(name: str) -> ModelConfig:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise ValueError(f"unknown config {name!r}; choose one of {sorted(CONFIGS)}") from None
+        raise ValueError(
+            f"unknown config {name!r}; choose one of {sorted(CONFIGS)}"
+        ) from None
 
 
 class FaceAugmentation(ImageAugmentation):
-    """TFLearn's image augmentation plus random erasing (a grey box over part of the face)."""
+    """TFLearn's image augmentation plus random erasing (a grey box over the face)."""
 
-    def add_random_erasing(self, prob: float = 0.5, area: tuple[float, float] = (0.02, 0.2)):
+    def add_random_erasing(
+        self, prob: float = 0.5, area: tuple[float, float] = (0.02, 0.2)
+    ):
         self.methods.append(self._random_erasing)
         self.args.append([prob, area])
 
@@ -148,12 +190,12 @@ class FaceAugmentation(ImageAugmentation):
             eh = int(min(h, round(np.sqrt(frac * h * w * aspect))))
             ew = int(min(w, round(np.sqrt(frac * h * w / aspect))))
             y, x = np.random.randint(0, h - eh + 1), np.random.randint(0, w - ew + 1)
-            batch[i, y:y + eh, x:x + ew] = np.random.uniform(0, 255)
+            batch[i, y : y + eh, x : x + ew] = np.random.uniform(0, 255)
         return batch
 
 
 def make_augmentation(augment: dict[str, Any]) -> FaceAugmentation | None:
-    """Turn a config's ``augment`` dict into a TFLearn augmentation object (None if empty)."""
+    """Turn a config's ``augment`` dict into TFLearn augmentation (None if empty)."""
     if not augment:
         return None
     aug = FaceAugmentation()
@@ -169,7 +211,7 @@ def make_augmentation(augment: dict[str, Any]) -> FaceAugmentation | None:
 
 
 class ScheduledSGD(tflearn.optimizers.Optimizer):
-    """SGD with (Nesterov) momentum and a linear-warmup cosine learning-rate schedule."""
+    """SGD with (Nesterov) momentum and a linear-warmup cosine learning rate."""
 
     def __init__(self, config: ModelConfig, steps_per_epoch: int):
         super().__init__(config.lr, False, "Momentum")
@@ -185,14 +227,19 @@ class ScheduledSGD(tflearn.optimizers.Optimizer):
             step = tf.cast(step_tensor, tf.float32)
             total = float(cfg.num_epochs * self.steps_per_epoch)
             warm = max(1.0, cfg.warmup_epochs * self.steps_per_epoch)
-            progress = tf.clip_by_value((step - warm) / max(1.0, total - warm), 0.0, 1.0)
+            progress = tf.clip_by_value(
+                (step - warm) / max(1.0, total - warm), 0.0, 1.0
+            )
             cosine = 0.5 * (1.0 + tf.cos(np.pi * progress))
             lr = cfg.lr * tf.minimum(1.0, (step + 1.0) / warm) * (0.01 + 0.99 * cosine)
             tf1.add_to_collection(tf1.GraphKeys.LR_VARIABLES, lr)
         self.learning_rate = lr
         self.tensor = tf1.train.MomentumOptimizer(
-            learning_rate=lr, momentum=cfg.momentum,
-            use_nesterov=cfg.optimizer == "nesterov", name=self.name)
+            learning_rate=lr,
+            momentum=cfg.momentum,
+            use_nesterov=cfg.optimizer == "nesterov",
+            name=self.name,
+        )
 
 
 def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: int = 1):
@@ -202,7 +249,9 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
     regression layer (loss + optimizer) ready for ``tflearn.DNN``.
     """
     aug = make_augmentation(config.augment) if training else None
-    net = tflearn.input_data(shape=[None, *INPUT_SHAPE], data_augmentation=aug, name="input")
+    net = tflearn.input_data(
+        shape=[None, *INPUT_SHAPE], data_augmentation=aug, name="input"
+    )
     if config.normalize:
         net = (net - config.mean) / config.std
     reg = "L2" if config.weight_decay else None
@@ -213,17 +262,25 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
         if kind == "conv":
             n_conv += 1
             act = "linear" if layer.get("bn") else layer["activation"]
-            net = tflearn.conv_2d(net, layer["filters"], layer["kernel"],
-                                  strides=layer.get("stride", 1), activation=act,
-                                  regularizer=reg, weight_decay=config.weight_decay,
-                                  bias=not layer.get("bn"), name=f"conv{n_conv}")
+            net = tflearn.conv_2d(
+                net,
+                layer["filters"],
+                layer["kernel"],
+                strides=layer.get("stride", 1),
+                activation=act,
+                regularizer=reg,
+                weight_decay=config.weight_decay,
+                bias=not layer.get("bn"),
+                name=f"conv{n_conv}",
+            )
             if layer.get("bn"):
                 net = tflearn.batch_normalization(net, name=f"conv{n_conv}_bn")
                 net = tflearn.activation(net, layer["activation"])
         elif kind == "pool":
             n_pool += 1
-            net = tflearn.max_pool_2d(net, layer["kernel"], strides=layer["stride"],
-                                      name=f"pool{n_pool}")
+            net = tflearn.max_pool_2d(
+                net, layer["kernel"], strides=layer["stride"], name=f"pool{n_pool}"
+            )
         elif kind == "lrn":
             net = tflearn.local_response_normalization(net)
         elif kind == "fc":
@@ -232,9 +289,15 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
                 net = tflearn.flatten(net)
                 flat = True
             act = "linear" if layer.get("bn") else layer["activation"]
-            net = tflearn.fully_connected(net, layer["units"], activation=act,
-                                          regularizer=reg, weight_decay=config.weight_decay,
-                                          bias=not layer.get("bn"), name=f"fc{n_fc}")
+            net = tflearn.fully_connected(
+                net,
+                layer["units"],
+                activation=act,
+                regularizer=reg,
+                weight_decay=config.weight_decay,
+                bias=not layer.get("bn"),
+                name=f"fc{n_fc}",
+            )
             if layer.get("bn"):
                 net = tflearn.batch_normalization(net, name=f"fc{n_fc}_bn")
                 net = tflearn.activation(net, layer["activation"])
@@ -242,29 +305,49 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
                 net = tflearn.dropout(net, 1.0 - layer["dropout"])
         else:
             raise ValueError(f"config {config.name!r}: unknown layer type {kind!r}")
-    logits = tflearn.fully_connected(net, NUM_CLASSES, activation="linear", name="logits")
+    logits = tflearn.fully_connected(
+        net, NUM_CLASSES, activation="linear", name="logits"
+    )
     probs = tf.nn.softmax(logits, name="probs")
     if not training:
         return probs
     opt = ScheduledSGD(config, steps_per_epoch)
     if config.label_smoothing:
+
         def loss_fn(y_pred, y_true):
             return tf1.losses.softmax_cross_entropy(
-                y_true, logits, label_smoothing=config.label_smoothing)
+                y_true, logits, label_smoothing=config.label_smoothing
+            )
     else:
+
         def loss_fn(y_pred, y_true):
-            return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(
-                labels=y_true, logits=logits))
+            return tf.reduce_mean(
+                tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=logits)
+            )
+
     return tflearn.regression(probs, optimizer=opt, loss=loss_fn, name="target")
 
 
 def model_variables(graph: tf.Graph | None = None) -> list[tf.Variable]:
-    """The variables an inference checkpoint needs: weights and batch-norm statistics."""
+    """The variables an inference checkpoint needs: weights and batch-norm stats."""
     graph = graph or tf1.get_default_graph()
-    skip = ("Momentum", "Training_step", "is_training", "Global_Step", "moving_avg",
-            "ExponentialMovingAverage", "val_loss", "val_acc", "Accuracy", "Loss")
-    return [v for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)
-            if not any(s in v.name for s in skip)]
+    skip = (
+        "Momentum",
+        "Training_step",
+        "is_training",
+        "Global_Step",
+        "moving_avg",
+        "ExponentialMovingAverage",
+        "val_loss",
+        "val_acc",
+        "Accuracy",
+        "Loss",
+    )
+    return [
+        v
+        for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)
+        if not any(s in v.name for s in skip)
+    ]
 
 
 def layer_table(config: ModelConfig) -> list[dict[str, Any]]:
@@ -274,8 +357,6 @@ def layer_table(config: ModelConfig) -> list[dict[str, Any]]:
         build_network(config, training=False)
         graph = tf1.get_default_graph()
         variables = model_variables(graph)
-        for op in graph.get_operations():
-            pass
         seen = {}
         for v in variables:
             scope = v.name.split("/")[0]
@@ -284,8 +365,13 @@ def layer_table(config: ModelConfig) -> list[dict[str, Any]]:
                 seen[scope] += int(np.prod(v.shape))
         for scope, params in seen.items():
             out = graph.get_tensor_by_name(f"{scope}/{_last_op_name(graph, scope)}:0")
-            rows.append({"layer": scope, "output": tuple(out.shape.as_list()[1:]),
-                         "params": params})
+            rows.append(
+                {
+                    "layer": scope,
+                    "output": tuple(out.shape.as_list()[1:]),
+                    "params": params,
+                }
+            )
     return rows
 
 

@@ -1,21 +1,26 @@
-"""EmotionPredictor: faces or photos in, seven probabilities out; the one object the app uses.
+"""EmotionPredictor: faces or photos in, seven probabilities out (what the app uses).
 
 It rebuilds the inference-only graph of a checkpoint's config in its own ``tf.Graph``
-and loads ``weights.npz``; nothing from training (optimizer slots, augmentation) is needed.
+and loads ``weights.npz``; nothing from training (optimizer slots, augmentation) is
+needed. ``predict(photo)`` adds face detection (emo_utils.face) in front.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import _compat  # noqa: F401
 import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
 
+from . import _compat  # noqa: F401  (emo_utils/__init__ has applied it already)
+from .face import crop_face
+from .labels import EMOTIONS
 from .model import INPUT_SHAPE, ModelConfig, build_network, model_variables
 from .preprocess import to_model_input
 
@@ -30,20 +35,52 @@ class CheckpointError(RuntimeError):
 
 
 def _fix_hint(path: Path) -> str:
-    return (f"Restore it with `git checkout -- {path}` (the shipped model), or retrain with "
-            f"`make train` / `python -m emo_utils train --run-dir {path}`.")
+    return (
+        f"Restore it with `git checkout -- {path}` (the shipped model), or "
+        "retrain with `make train` / "
+        f"`python -m emo_utils train --run-dir {path}`."
+    )
 
 
 def load_weights(path: Path) -> dict[str, np.ndarray]:
-    """Read weights.npz into a dict; a missing or damaged file raises CheckpointError."""
+    """Read weights.npz into a dict; missing/damaged file raises CheckpointError."""
     if not path.exists():
         raise CheckpointError(f"no weights file at {path}. " + _fix_hint(path.parent))
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise CheckpointError(f"{path} is damaged or truncated ({err}). "
-                              + _fix_hint(path.parent)) from err
+        raise CheckpointError(
+            f"{path} is damaged or truncated ({err}). " + _fix_hint(path.parent)
+        ) from err
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What ``EmotionPredictor.predict`` found in one photo.
+
+    ``probs`` (7,) float32 in EMOTIONS order (zeros when no face was used), ``label``
+    the top emotion ("" when none), ``box`` (x, y, w, h) of the face square in the
+    photo's pixels, ``n_faces`` detections, ``face`` the 48x48 uint8 model input,
+    ``seconds`` for detection + prediction, ``message`` plain words for the user.
+    """
+
+    probs: npt.NDArray[np.float32]
+    label: str
+    box: tuple[int, int, int, int] | None
+    n_faces: int
+    face: npt.NDArray[np.uint8]
+    seconds: float
+    message: str = ""
+
+    @property
+    def found(self) -> bool:
+        """True when a face (or the centre crop) was classified."""
+        return bool(self.label)
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probs.max()) if self.found else 0.0
 
 
 class EmotionPredictor:
@@ -52,7 +89,9 @@ class EmotionPredictor:
     Thread-safe for one caller at a time (a lock guards the session).
     """
 
-    def __init__(self, config: ModelConfig, weights: dict[str, np.ndarray], source: str = ""):
+    def __init__(
+        self, config: ModelConfig, weights: dict[str, np.ndarray], source: str = ""
+    ):
         self.config = config
         self.source = source
         self._lock = threading.Lock()
@@ -66,25 +105,28 @@ class EmotionPredictor:
             extra = sorted(set(weights) - names)
             if missing or extra:
                 raise CheckpointError(
-                    f"checkpoint {source or '(weights)'} does not fit config {config.name!r}: "
-                    f"missing {missing[:3]}{'...' if len(missing) > 3 else ''}, unexpected "
-                    f"{extra[:3]}{'...' if len(extra) > 3 else ''}. Was it trained with another "
-                    "architecture? Load it with its own config.json.")
+                    f"checkpoint {source or '(weights)'} does not fit config "
+                    f"{config.name!r}: missing {missing[:3]}"
+                    f"{'...' if len(missing) > 3 else ''}, unexpected {extra[:3]}"
+                    f"{'...' if len(extra) > 3 else ''}. Was it trained with another "
+                    "architecture? Load it with its own config.json."
+                )
             self._session = tf1.Session(graph=self._graph)
             self._session.run(tf1.global_variables_initializer())
             for v in variables:
                 value = weights[v.name]
                 if tuple(value.shape) != tuple(v.shape.as_list()):
                     raise CheckpointError(
-                        f"checkpoint {source}: {v.name} has shape {value.shape}, config "
-                        f"{config.name!r} expects {tuple(v.shape.as_list())}. Was it trained "
-                        "with another architecture?")
+                        f"checkpoint {source}: {v.name} has shape {value.shape}, "
+                        f"config {config.name!r} expects {tuple(v.shape.as_list())}. "
+                        "Was it trained with another architecture?"
+                    )
                 v.load(value, self._session)
         self._graph.finalize()
 
     @classmethod
     def from_checkpoint(cls, path: str | Path | None = None) -> EmotionPredictor:
-        """Load ``checkpoints/<name>/`` (config.json + weights.npz); default: the shipped one."""
+        """Load ``checkpoints/<name>/`` (config.json, weights.npz); default: shipped."""
         path = Path(path) if path is not None else SHIPPED_CHECKPOINT
         config_path = path / "config.json"
         if not config_path.exists():
@@ -92,12 +134,35 @@ class EmotionPredictor:
         try:
             config = ModelConfig.from_dict(json.loads(config_path.read_text()))
         except (ValueError, TypeError) as err:
-            raise CheckpointError(f"{config_path} is not a valid config ({err}). "
-                                  + _fix_hint(path)) from err
+            raise CheckpointError(
+                f"{config_path} is not a valid config ({err}). " + _fix_hint(path)
+            ) from err
         return cls(config, load_weights(path / "weights.npz"), source=str(path))
 
-    def predict_faces(self, faces: npt.NDArray[np.uint8], tta: str | None = None,
-                      batch_size: int = 256) -> npt.NDArray[np.float32]:
+    def describe(self) -> str:
+        """One line naming the checkpoint and its recorded accuracy (metrics.json)."""
+        where = Path(self.source) if self.source else None
+        if where is not None and where.resolve().is_relative_to(REPO_ROOT):
+            where = where.resolve().relative_to(REPO_ROOT)
+        text = f"Loaded {where or 'weights'} (network {self.config.name!r})"
+        try:
+            metrics = json.loads((Path(self.source) / "metrics.json").read_text())
+        except (OSError, ValueError):
+            return text + "; no metrics.json beside it."
+        acc = metrics.get("best_held_back_acc")
+        if acc is None:
+            return text + "."
+        return (
+            text + f": {acc:.1%} accuracy on the held-back training slice after "
+            f"{metrics.get('epochs_run', '?')} epochs."
+        )
+
+    def predict_faces(
+        self,
+        faces: npt.NDArray[np.uint8],
+        tta: str | None = None,
+        batch_size: int = 256,
+    ) -> npt.NDArray[np.float32]:
         """Probabilities (N,7) for uint8 faces (N,48,48) or one face (48,48).
 
         ``tta``: None, "flip" (average with the mirror image) or "shift" (flip plus
@@ -107,24 +172,72 @@ class EmotionPredictor:
             raise ValueError(f"tta must be one of {TTA_MODES}, got {tta!r}")
         faces = np.asarray(faces)
         if faces.shape[-2:] != INPUT_SHAPE[:2]:
-            raise ValueError(f"faces must be 48x48, got shape {faces.shape}; "
-                             "use face.crop_face() to cut one from a photo")
+            raise ValueError(
+                f"faces must be 48x48, got shape {faces.shape}; "
+                "use face.crop_face() to cut one from a photo"
+            )
         x = to_model_input(faces)  # a new array: the caller's faces stay untouched
         views = [x]
         if tta in ("flip", "shift"):
             views.append(x[:, :, ::-1])
         if tta == "shift":
             for view in list(views):
-                views.extend(_shift(view, dy, dx) for dy, dx in
-                             ((2, 0), (-2, 0), (0, 2), (0, -2)))
+                views.extend(
+                    _shift(view, dy, dx)
+                    for dy, dx in ((2, 0), (-2, 0), (0, 2), (0, -2))
+                )
         probs = np.mean([self._run(v, batch_size) for v in views], axis=0)
         return probs.astype(np.float32)
+
+    def predict(
+        self,
+        image: npt.ArrayLike,
+        tta: str | None = None,
+        center_crop_if_no_face: bool = False,
+        **detect: float,
+    ) -> Prediction:
+        """Find the largest face in a uint8 photo (RGB, grey or RGBA) and classify it.
+
+        The photo is not modified. With ``center_crop_if_no_face`` the central square is
+        classified when no face is found; otherwise the result has ``found == False``.
+        ``detect``: ``max_side``, ``min_face`` for ``face.detect_faces``.
+        """
+        start = time.perf_counter()
+        crop = crop_face(image, center_if_none=center_crop_if_no_face, **detect)
+        if crop is None:
+            return Prediction(
+                np.zeros(len(EMOTIONS), np.float32),
+                "",
+                None,
+                0,
+                np.zeros((48, 48), np.uint8),
+                time.perf_counter() - start,
+                "No face found. Face the camera in good light, or switch "
+                "on 'Predict on the centre when no face is found'.",
+            )
+        probs = self.predict_faces(crop.face, tta=tta)[0]
+        if crop.used_center:
+            message = "No face found: predicting on the centre of the image."
+        elif crop.n_faces > 1:
+            message = f"{crop.n_faces} faces found: using the largest."
+        else:
+            message = ""
+        return Prediction(
+            probs,
+            EMOTIONS[int(probs.argmax())],
+            crop.box,
+            crop.n_faces,
+            crop.face,
+            time.perf_counter() - start,
+            message,
+        )
 
     def _run(self, x: np.ndarray, batch_size: int) -> np.ndarray:
         out = []
         with self._lock:
             for i in range(0, len(x), batch_size):
-                out.append(self._session.run(self._probs, {self._input: x[i:i + batch_size]}))
+                batch = x[i : i + batch_size]
+                out.append(self._session.run(self._probs, {self._input: batch}))
         return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
 
     def close(self) -> None:
@@ -136,4 +249,4 @@ def _shift(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
     pad = max(abs(dy), abs(dx))
     padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="edge")
     h, w = x.shape[1:3]
-    return padded[:, pad - dy:pad - dy + h, pad - dx:pad - dx + w]
+    return padded[:, pad - dy : pad - dy + h, pad - dx : pad - dx + w]

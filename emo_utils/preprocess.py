@@ -1,4 +1,4 @@
-"""The one preprocessing step every face takes before the network, in training and inference.
+"""The one preprocessing step every face takes, in training and inference alike.
 
 The shared FER2013 copy (and Kaggle's image folders) are histogram-equalised, the
 original CSV and webcam frames are not; equalising every face makes them look alike.
@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 
 def equalize_faces(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    """Histogram-equalise each 48x48 face: (N,48,48) or (48,48) uint8 in, same shape out."""
+    """Histogram-equalise each face: (N,48,48) or (48,48) uint8 in, same shape out."""
     images = np.asarray(images)
     if images.dtype != np.uint8:
         raise TypeError(f"faces must be uint8 (0-255), got {images.dtype}")

@@ -1,4 +1,4 @@
-"""Train a config with TFLearn: one progress bar per epoch, live curves, resumable checkpoints.
+"""Train a config with TFLearn: a progress bar per epoch, live curves, resumable runs.
 
 A run directory holds ``config.json``, ``metrics.json`` (history, timings, versions),
 ``weights.npz`` (the best epoch, inference-only) and ``state/`` (the full TFLearn
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _compat  # noqa: F401
 import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
@@ -30,6 +29,7 @@ import tflearn
 from tflearn import callbacks as tf_callbacks
 from tqdm.auto import tqdm
 
+from . import _compat  # noqa: F401
 from .labels import NUM_CLASSES
 from .model import ModelConfig, build_network, model_variables
 from .preprocess import to_model_input
@@ -48,7 +48,7 @@ class TrainData:
 
 
 def hold_out(images, labels, fraction: float = 0.05, seed: int = 0) -> TrainData:
-    """Split a stratified ``fraction`` of Training off for early stopping and model choice."""
+    """Hold back a stratified ``fraction`` of Training for early stopping."""
     rng = np.random.default_rng(seed)
     val_idx = []
     for c in np.unique(labels):
@@ -103,15 +103,21 @@ class _ProgressBar(tf_callbacks.Callback):
         self.loss = float(training_state.global_loss or np.nan)
         self.acc = float(training_state.acc_value or np.nan)
         self.bar.update(training_state.current_iter - self.bar.n)  # counts images
-        self.bar.set_postfix(loss=f"{self.loss:.3f}", acc=f"{self.acc:.3f}", refresh=False)
+        self.bar.set_postfix(
+            loss=f"{self.loss:.3f}", acc=f"{self.acc:.3f}", refresh=False
+        )
 
 
 def versions() -> dict[str, str]:
     import cv2
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "tflearn": tflearn.__version__ if hasattr(tflearn, "__version__") else "0.5.0",
-            "numpy": np.__version__, "opencv": cv2.__version__}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "tflearn": tflearn.__version__ if hasattr(tflearn, "__version__") else "0.5.0",
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+    }
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -130,7 +136,7 @@ def save_weights(session, path: Path, variables=None) -> None:
 
 
 def _save_state(model: tflearn.DNN, run_dir: Path, state: dict[str, Any]) -> None:
-    """Full checkpoint (with optimizer slots) to run_dir/state, swapped in atomically."""
+    """Full checkpoint (with optimizer slots) to run_dir/state, swapped atomically."""
     tmp = Path(tempfile.mkdtemp(prefix="state.tmp.", dir=run_dir))
     model.save(str(tmp / "model.ckpt"))
     (tmp / "state.json").write_text(json.dumps(state))
@@ -151,8 +157,13 @@ def _find_state(run_dir: Path) -> Path | None:
 
 
 def _evaluate(model: tflearn.DNN, x: np.ndarray, y: np.ndarray, batch: int = 512):
-    probs = np.concatenate([model.predict(x[i:i + batch].copy())
-                            for i in range(0, len(x), batch)]) if len(x) else np.zeros((0, 7))
+    probs = (
+        np.concatenate(
+            [model.predict(x[i : i + batch].copy()) for i in range(0, len(x), batch)]
+        )
+        if len(x)
+        else np.zeros((0, 7))
+    )
     if not len(y):
         return float("nan"), float("nan")
     loss = float(-np.mean(np.log(probs[np.arange(len(y)), y] + 1e-7)))
@@ -168,12 +179,15 @@ def fit(
     seed: int = 0,
     on_epoch_end: Callable[[list[dict[str, Any]]], None] | None = None,
     max_steps_per_epoch: int | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Train ``config`` on ``data`` into ``run_dir``; resume if the run was interrupted.
 
     Returns the metrics dict also written to run_dir/metrics.json. ``num_epochs``
-    overrides the config (the LR schedule follows it); ``patience`` stops after that many
-    epochs without a better held-back accuracy; ``on_epoch_end(history)`` drives live plots.
+    overrides the config (the LR schedule follows it); ``patience`` stops after that
+    many epochs without a better held-back accuracy; ``on_epoch_end(history)`` drives
+    live plots;
+    ``progress=False`` drops the per-batch bar (log files get one line per epoch).
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -181,8 +195,11 @@ def fit(
         config = dataclasses.replace(config, num_epochs=num_epochs)
     if config.normalize:
         sample = to_model_input(data.train_images[:5000])
-        config = dataclasses.replace(config, mean=round(float(sample.mean()), 3),
-                                     std=round(float(sample.std()), 3))
+        config = dataclasses.replace(
+            config,
+            mean=round(float(sample.mean()), 3),
+            std=round(float(sample.std()), 3),
+        )
     config_path = run_dir / "config.json"
     state_dir = _find_state(run_dir)
     if state_dir is not None and config_path.exists():
@@ -190,7 +207,8 @@ def fit(
         if dataclasses.replace(saved, num_epochs=config.num_epochs) != config:
             raise ValueError(
                 f"{run_dir} holds an interrupted run of a different config. "
-                "Use another run directory, or delete this one to start over.")
+                "Use another run directory, or delete this one to start over."
+            )
     _atomic_write_text(config_path, config.to_json())
 
     x_train = to_model_input(data.train_images)
@@ -201,8 +219,13 @@ def fit(
         n_train = min(n_train, max_steps_per_epoch * config.batch_size)
     steps_per_epoch = int(np.ceil(n_train / config.batch_size))
 
-    state: dict[str, Any] = {"epoch": 0, "history": [], "best_val_acc": -1.0,
-                             "best_epoch": 0, "train_seconds": 0.0}
+    state: dict[str, Any] = {
+        "epoch": 0,
+        "history": [],
+        "best_val_acc": -1.0,
+        "best_epoch": 0,
+        "train_seconds": 0.0,
+    }
     if state_dir is not None:
         state.update(json.loads((state_dir / "state.json").read_text()))
 
@@ -211,8 +234,11 @@ def fit(
         tf1.set_random_seed(seed)
         np.random.seed(seed + state["epoch"])
         net = build_network(config, training=True, steps_per_epoch=steps_per_epoch)
-        model = tflearn.DNN(net, tensorboard_verbose=0,
-                            tensorboard_dir=str(Path(tempfile.gettempdir()) / "emo_tflearn"))
+        model = tflearn.DNN(
+            net,
+            tensorboard_verbose=0,
+            tensorboard_dir=str(Path(tempfile.gettempdir()) / "emo_tflearn"),
+        )
         if state_dir is not None:
             model.load(str(state_dir / "model.ckpt"))
         variables = model_variables(graph)
@@ -222,23 +248,50 @@ def fit(
                 break
             order = np.random.permutation(len(x_train))[:n_train]
             start = time.perf_counter()
-            with tqdm(total=n_train, desc=f"epoch {epoch}/{config.num_epochs}",
-                      unit="img", leave=False) as bar, _quiet_tflearn():
-                progress = _ProgressBar(bar)
-                model.fit(x_train[order], y_train[order], n_epoch=1, shuffle=True,
-                          batch_size=config.batch_size, show_metric=True,
-                          snapshot_epoch=False, snapshot_step=None,
-                          callbacks=[progress], run_id=config.name)
+            with (
+                tqdm(
+                    total=n_train,
+                    desc=f"epoch {epoch}/{config.num_epochs}",
+                    unit="img",
+                    leave=False,
+                    disable=not progress,
+                ) as bar,
+                _quiet_tflearn(),
+            ):
+                tracker = _ProgressBar(bar)
+                model.fit(
+                    x_train[order],
+                    y_train[order],
+                    n_epoch=1,
+                    shuffle=True,
+                    batch_size=config.batch_size,
+                    show_metric=True,
+                    snapshot_epoch=False,
+                    snapshot_step=None,
+                    callbacks=[tracker],
+                    run_id=config.name,
+                )
             seconds = time.perf_counter() - start
             val_loss, val_acc = _evaluate(model, x_val, data.val_labels)
             lr = _current_lr(model, config)
-            state["history"].append({
-                "epoch": epoch, "loss": progress.loss, "acc": progress.acc,
-                "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
-                "seconds": round(seconds, 2), "img_per_s": round(n_train / seconds, 1)})
+            state["history"].append(
+                {
+                    "epoch": epoch,
+                    "loss": tracker.loss,
+                    "acc": tracker.acc,
+                    "val_loss": val_loss,
+                    "val_acc": val_acc,
+                    "lr": lr,
+                    "seconds": round(seconds, 2),
+                    "img_per_s": round(n_train / seconds, 1),
+                }
+            )
             state["epoch"] = epoch
             state["train_seconds"] += seconds
-            if val_acc > state["best_val_acc"] or not (run_dir / "weights.npz").exists():
+            if (
+                val_acc > state["best_val_acc"]
+                or not (run_dir / "weights.npz").exists()
+            ):
                 state["best_val_acc"], state["best_epoch"] = val_acc, epoch
                 save_weights(model.session, run_dir / "weights.npz", variables)
                 stale = 0
@@ -247,9 +300,12 @@ def fit(
             _save_state(model, run_dir, state)
             metrics = _metrics(config, state, seed, data)
             _atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
-            print(f"epoch {epoch}/{config.num_epochs}: loss {progress.loss:.3f} "
-                  f"acc {progress.acc:.3f} | held-back acc {val_acc:.3f} | "
-                  f"{seconds:.0f}s, {n_train / seconds:.0f} img/s", flush=True)
+            print(
+                f"epoch {epoch}/{config.num_epochs}: loss {tracker.loss:.3f} "
+                f"acc {tracker.acc:.3f} | held-back acc {val_acc:.3f} | "
+                f"{seconds:.0f}s, {n_train / seconds:.0f} img/s",
+                flush=True,
+            )
             if on_epoch_end is not None:
                 on_epoch_end(state["history"])
     metrics = _metrics(config, state, seed, data)
@@ -262,14 +318,22 @@ def _current_lr(model: tflearn.DNN, config: ModelConfig) -> float:
     return float(model.session.run(tensors[0])) if tensors else config.lr
 
 
-def _metrics(config: ModelConfig, state: dict[str, Any], seed: int, data: TrainData) -> dict:
+def _metrics(
+    config: ModelConfig, state: dict[str, Any], seed: int, data: TrainData
+) -> dict:
     hist = state["history"]
     return {
-        "config": config.name, "seed": seed, "versions": versions(),
-        "train_size": int(len(data.train_labels)), "held_back_size": int(len(data.val_labels)),
-        "epochs_run": state["epoch"], "best_epoch": state["best_epoch"],
+        "config": config.name,
+        "seed": seed,
+        "versions": versions(),
+        "train_size": int(len(data.train_labels)),
+        "held_back_size": int(len(data.val_labels)),
+        "epochs_run": state["epoch"],
+        "best_epoch": state["best_epoch"],
         "best_held_back_acc": state["best_val_acc"],
         "train_seconds": round(state["train_seconds"], 1),
-        "img_per_s": round(float(np.median([h["img_per_s"] for h in hist])), 1) if hist else None,
+        "img_per_s": round(float(np.median([h["img_per_s"] for h in hist])), 1)
+        if hist
+        else None,
         "history": hist,
     }

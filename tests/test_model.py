@@ -1,0 +1,75 @@
+"""Model configs build, train a step, and give valid probabilities."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tflearn
+
+import emo_utils  # noqa: F401  (patches before tflearn)
+from emo_utils.model import CONFIGS, ModelConfig, build_network, get_config, layer_table
+from emo_utils.train import one_hot
+
+from .helpers import TINY, fer_faces
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_every_config_builds_and_trains_one_step(name):
+    images, labels = fer_faces(16)
+    x = images.astype(np.float32)[..., None]
+    for _ in range(2):  # building twice in one process must work (fresh graphs)
+        with tf.Graph().as_default():
+            model = tflearn.DNN(
+                build_network(get_config(name), steps_per_epoch=2),
+                tensorboard_verbose=0,
+            )
+            model.fit(x, one_hot(labels), n_epoch=1, batch_size=8, show_metric=False)
+            probs = np.asarray(model.predict(x.copy()))
+    assert probs.shape == (16, 7)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_twenty_steps_lower_the_loss():
+    images, labels = fer_faces(16)
+    x = images.astype(np.float32)[..., None]
+    y = one_hot(labels)
+    config = dataclasses.replace(TINY, lr=0.05, augment={})
+    with tf.Graph().as_default():
+        tf.compat.v1.set_random_seed(0)
+        model = tflearn.DNN(build_network(config), tensorboard_verbose=0)
+
+        def loss():
+            p = np.asarray(model.predict(x.copy()))
+            return -np.mean(np.log(p[np.arange(16), labels] + 1e-7))
+
+        before = loss()
+        model.fit(x, y, n_epoch=20, batch_size=16, show_metric=False)
+        assert loss() < 0.7 * before
+
+
+def test_config_round_trips_through_json():
+    config = get_config("alexnet48")
+    assert ModelConfig.from_dict(__import__("json").loads(config.to_json())) == config
+
+
+def test_unknown_config_and_keys_are_explained():
+    with pytest.raises(ValueError, match="choose one of"):
+        get_config("resnet")
+    with pytest.raises(ValueError, match="unknown keys"):
+        ModelConfig.from_dict({"name": "x", "layers": [], "dropout_rate": 1})
+
+
+def test_alexnet48_shape_is_stacked_conv_pool_then_two_fc():
+    table = layer_table(get_config("alexnet48"))
+    names = [row["layer"] for row in table]
+    assert [n for n in names if n.startswith("fc")] == [
+        "fc1",
+        "fc1_bn",
+        "fc2",
+        "fc2_bn",
+    ]
+    assert table[-1]["output"] == (7,)
+    assert sum(row["params"] for row in table) < 7_500_000  # exported weights <= 30 MB
