@@ -337,3 +337,31 @@ def _metrics(
         else None,
         "history": hist,
     }
+
+
+def load_metrics(run_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """A run's metrics.json, or None when that run has not been trained here."""
+    path = Path(run_dir) / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def describe_run(metrics: dict[str, Any] | None, label: str = "this run") -> str:
+    """One sentence on a run, from its metrics: for the Markdown under a figure."""
+    if not metrics or not metrics.get("history"):
+        return f"{label}: not trained on this machine yet."
+    last = metrics["history"][-1]
+    text = (
+        f"{label}: {metrics['epochs_run']} epoch(s) in "
+        f"{metrics['train_seconds'] / 60:.0f} min ({metrics['img_per_s']:.0f} img/s); "
+        f"training-batch accuracy {100 * last['acc']:.1f}%, held-back "
+        f"{100 * last['val_acc']:.1f}% (best {100 * metrics['best_held_back_acc']:.1f}%"
+        f" at epoch {metrics['best_epoch']})"
+    )
+    test = metrics.get("test", {})
+    if "accuracy" in test:
+        text += (
+            f"; {test['split']} accuracy {100 * test['accuracy']:.1f}%"
+            + (f", {100 * test['accuracy_tta']:.1f}% with TTA" if "accuracy_tta" in test
+               else "")
+        )
+    return text + "."

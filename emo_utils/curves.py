@@ -1,0 +1,63 @@
+"""Training curves: the live plot shown while training, and stored histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+
+def plot_history(
+    histories: dict[str, list[dict[str, Any]]], title: str | None = None
+) -> Figure:
+    """Loss and accuracy per epoch for one or more runs ({label: history}).
+
+    Solid lines are the training batches (augmented), dashed the held-back slice.
+    """
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    colors = plt.cm.tab10.colors
+    for (label, hist), color in zip(histories.items(), colors, strict=False):
+        if not hist:
+            continue
+        epochs = [h["epoch"] for h in hist]
+        style = {"color": color, "marker": "o", "markersize": 3}
+        ax_loss.plot(epochs, [h["loss"] for h in hist], label=f"{label}: training",
+                     **style)
+        ax_loss.plot(epochs, [h["val_loss"] for h in hist], "--",
+                     label=f"{label}: held-back", **style)
+        ax_acc.plot(epochs, [100 * h["acc"] for h in hist], **style)
+        ax_acc.plot(epochs, [100 * h["val_acc"] for h in hist], "--", **style)
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy (training: + L2 penalty)",
+                title="Loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+    ax_loss.legend(fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+class LivePlot:
+    """Redraw the training curves in place after each epoch (an ``on_epoch_end``)."""
+
+    def __init__(self, label: str = "this run"):
+        self.label = label
+        self._handle = None
+
+    def __call__(self, history: list[dict[str, Any]]) -> None:
+        from IPython.display import display
+
+        last = history[-1]
+        fig = plot_history(
+            {self.label: history},
+            title=f"epoch {last['epoch']}: held-back accuracy "
+            f"{100 * last['val_acc']:.1f}%",
+        )
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
+        plt.close(fig)
