@@ -1,12 +1,14 @@
-"""Command line: ``python -m emo_utils train|eval|data|bench``."""
+"""Command line: ``python -m emo_utils train|eval|data|report|bench``."""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
 DEFAULT_RUN_DIR = "checkpoints/{config}"
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -41,6 +43,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    """Run every benchmarks/bench_*.py in its own process (clean memory figures)."""
+    failed = 0
+    for script in sorted(BENCH_DIR.glob("bench_*.py")):
+        print(f"== {script.name}", flush=True)
+        failed += subprocess.call([sys.executable, str(script)]) != 0
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emo_utils")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,7 +64,22 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--held-back", type=float, default=0.05)
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(func=_train)
+    # These hand the rest of the command line to their module's own parser.
+    for name, module, text in [
+        ("eval", "evaluate", "evaluate a checkpoint -> evaluation.json"),
+        ("data", "fetch", "find FER2013 or explain where to get it"),
+        ("report", "report", "results table for README.md from metrics files"),
+    ]:
+        cmd = sub.add_parser(name, help=text, add_help=False)
+        cmd.add_argument("rest", nargs=argparse.REMAINDER)
+        cmd.set_defaults(module=module)
+    bench = sub.add_parser("bench", help="run benchmarks/bench_*.py")
+    bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)
+    if hasattr(args, "module"):
+        from importlib import import_module
+
+        return import_module(f"emo_utils.{args.module}").main(args.rest)
     return args.func(args)
 
 
