@@ -61,6 +61,10 @@ class DataError(ValueError):
     """A data file is missing or malformed; the message names file, row and fix."""
 
 
+class DataNotFoundError(DataError):
+    """No FER2013 where we looked: the only error notebooks answer with demo data."""
+
+
 @dataclass(frozen=True)
 class Dataset:
     """FER2013 faces: uint8 images (N,48,48), int labels (N,), split names (N,).
@@ -145,12 +149,12 @@ def find_data(path: str | os.PathLike | None = None) -> Path:
             found = best_in_folder(where)
             if found is not None:
                 return found
-            raise DataError(
+            raise DataNotFoundError(
                 f"{where}{origin} is a folder without FER2013 in it (looked for "
                 f"{', '.join(PREFERRED_FILES)}, *.tar.gz or train/ + test/ image "
                 "folders). Put fer2013.csv there; `make data` says where to get it."
             )
-        raise DataError(
+        raise DataNotFoundError(
             f"{where}{origin} does not exist. Put FER2013 at "
             f"{REPO_ROOT / 'data' / 'fer2013.csv'}; `make data` says where to get it."
         )
@@ -161,7 +165,7 @@ def find_data(path: str | os.PathLike | None = None) -> Path:
             if found is not None:
                 return found
     zips = [z for f in searched if f.is_dir() for z in sorted(f.glob("*.zip"))]
-    raise DataError(
+    raise DataNotFoundError(
         (f"Found {zips[0]}: unzip it first. " if zips else "")
         + "No FER2013 data found (looked in "
         + ", ".join(str(f) for f in searched)
@@ -663,3 +667,27 @@ def load_fer2013(
     dataset = read_source(source, progress=progress)
     _save_cache(dataset, key, candidates)
     return dataset
+
+
+def load_data_or_demo(path: str | os.PathLike | None = None):
+    """FER2013 if it is on disk, else the demo sample: (dataset, is_demo, message).
+
+    Only *missing* data falls back; a damaged file still raises its DataError. The
+    message is the one visible line a notebook prints about what it is using.
+    """
+    try:
+        dataset = load_fer2013(path)
+    except DataNotFoundError as err:
+        from .demo import load_demo_sample
+
+        dataset = load_demo_sample()
+        return dataset, True, (
+            f"FER2013 not found ({err}).\nUsing the small DEMO sample "
+            f"({len(dataset):,} cartoon faces) so every cell runs; numbers below are "
+            "NOT FER2013 results. To use the real data run `make data` (or put "
+            "fer2013.csv in data/) and re-run."
+        )
+    note = f" ({dataset.note})" if dataset.note else ""
+    return dataset, False, (
+        f"Using FER2013 from {dataset.source}: {len(dataset):,} faces{note}."
+    )

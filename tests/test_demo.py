@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from emo_utils.demo import load_demo_sample
@@ -36,10 +34,9 @@ def test_deterministic_for_a_seed():
     assert not np.array_equal(a.images, c.images)
 
 
-def test_default_sample_is_fast():
-    start = time.perf_counter()
+def test_default_sample_has_200_faces_per_class():
+    # Its speed is measured in benchmarks/bench_data.py, never asserted in a test.
     dataset = load_demo_sample()
-    assert time.perf_counter() - start < 2.0
     assert len(dataset) == 200 * len(EMOTIONS)
 
 

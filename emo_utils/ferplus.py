@@ -1,0 +1,271 @@
+"""FER+ (Microsoft, MIT): ten annotators' votes per FER2013 image, and what they say.
+
+Barsoum et al. 2016 relabelled every FER2013 image with ten crowd votes. The votes show
+how ambiguous the faces are (why no model reaches 100%) and offer cleaner labels.
+
+Majority-vote rule used here (documented once, used everywhere):
+  * the class with the most votes wins; a tie between two or more classes -> no label;
+  * no label when the winner is ``unknown`` or ``NF`` (not a face);
+  * ``contempt`` has no FER2013 class -> no label.
+"No label" is -1; those rows are dropped by ``relabel_with_ferplus``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.stats import entropy
+
+from .labels import EMOTIONS, NUM_CLASSES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FERPLUS_COLUMNS = (
+    "neutral",
+    "happiness",
+    "surprise",
+    "sadness",
+    "anger",
+    "disgust",
+    "fear",
+    "contempt",
+    "unknown",
+    "NF",
+)
+# FER+ column -> FER2013 label index (contempt, unknown, NF have none)
+TO_FER2013 = {
+    "anger": 0,
+    "disgust": 1,
+    "fear": 2,
+    "happiness": 3,
+    "sadness": 4,
+    "surprise": 5,
+    "neutral": 6,
+}
+NO_LABEL = -1
+
+
+class FerPlusError(ValueError):
+    """FER+ votes are missing, malformed, or do not line up with the FER2013 rows."""
+
+
+@dataclass(frozen=True)
+class FerPlus:
+    """FER+ votes (N,10) in FERPLUS_COLUMNS order, the Usage column and the source
+    path."""
+
+    votes: npt.NDArray[np.int64]
+    usage: npt.NDArray[np.str_]
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.usage)
+
+    @property
+    def emotion_votes(self) -> npt.NDArray[np.int64]:
+        """Votes (N,7) re-ordered to FER2013 label order (contempt/unknown/NF left
+        out)."""
+        order = [
+            FERPLUS_COLUMNS.index(name)
+            for name, _ in sorted(TO_FER2013.items(), key=lambda kv: kv[1])
+        ]
+        return self.votes[:, order]
+
+
+def default_ferplus_path() -> Path:
+    """data/fer2013new.csv if the user has it, else the shared development copy."""
+    for path in (
+        REPO_ROOT / "data" / "fer2013new.csv",
+        REPO_ROOT.parent / "shared" / "data" / "fer2013new.csv",
+    ):
+        if path.exists():
+            return path
+    return REPO_ROOT / "data" / "fer2013new.csv"
+
+
+def load_ferplus(path: str | os.PathLike | None = None) -> FerPlus:
+    """Read fer2013new.csv (Usage, Image name, ten vote columns)."""
+    path = Path(path) if path is not None else default_ferplus_path()
+    if not path.exists():
+        raise FerPlusError(
+            f"no FER+ file at {path}. Download fer2013new.csv from "
+            "https://github.com/microsoft/FERPlus and put it in data/."
+        )
+    frame = pd.read_csv(path)
+    frame.columns = [c.strip() for c in frame.columns]
+    missing = [c for c in ("Usage", *FERPLUS_COLUMNS) if c not in frame.columns]
+    if missing:
+        raise FerPlusError(
+            f"{path.name}: columns {missing} missing; found "
+            f"{list(frame.columns)}. Is this fer2013new.csv from FERPlus?"
+        )
+    votes = frame[list(FERPLUS_COLUMNS)].fillna(0).to_numpy()
+    if (votes < 0).any():
+        row = int(np.flatnonzero((votes < 0).any(axis=1))[0])
+        raise FerPlusError(f"{path.name} row {row + 2}: negative vote count.")
+    return FerPlus(
+        votes.astype(np.int64),
+        frame["Usage"].str.strip().to_numpy().astype(str),
+        str(path),
+    )
+
+
+def load_ferplus_or_none(path: str | os.PathLike | None = None) -> FerPlus | None:
+    """load_ferplus, or None after printing why and where to get the file."""
+    try:
+        return load_ferplus(path)
+    except FerPlusError as err:
+        print(f"FER+ votes not available: {err}")
+        return None
+
+
+def majority_labels(votes: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """FER2013 label of each row's majority vote, or -1 (tie, unknown, NF, contempt)."""
+    votes = np.asarray(votes)
+    if votes.ndim != 2 or votes.shape[1] != len(FERPLUS_COLUMNS):
+        raise ValueError(f"votes must be (N,{len(FERPLUS_COLUMNS)}), got {votes.shape}")
+    top = votes.max(axis=1, keepdims=True)
+    winners = (votes == top).sum(axis=1)
+    best = votes.argmax(axis=1)
+    mapping = np.full(len(FERPLUS_COLUMNS), NO_LABEL)
+    for name, idx in TO_FER2013.items():
+        mapping[FERPLUS_COLUMNS.index(name)] = idx
+    out = mapping[best]
+    out[(winners > 1) | (top[:, 0] == 0)] = NO_LABEL
+    return out.astype(np.int64)
+
+
+def agreement_stats(ferplus: FerPlus) -> pd.DataFrame:
+    """Per majority class: images, mean share of votes for the winner, mean vote
+    entropy.
+
+    Entropy is in bits over all ten columns: 0 = unanimous, log2(10) = 3.3 = uniform.
+    """
+    votes = ferplus.votes.astype(float)
+    totals = votes.sum(axis=1)
+    keep = totals > 0
+    share = votes.max(axis=1)[keep] / totals[keep]
+    ent = entropy(votes[keep].T, base=2)
+    majority = majority_labels(ferplus.votes)[keep]
+    rows = []
+    for i, name in enumerate(EMOTIONS):
+        mask = majority == i
+        rows.append(
+            {
+                "class": name,
+                "images": int(mask.sum()),
+                "winner_share": float(share[mask].mean()) if mask.any() else np.nan,
+                "unanimous": float((share[mask] == 1).mean()) if mask.any() else np.nan,
+                "entropy_bits": float(ent[mask].mean()) if mask.any() else np.nan,
+            }
+        )
+    return pd.DataFrame(rows).set_index("class")
+
+
+def vote_distribution(ferplus: FerPlus) -> pd.DataFrame:
+    """Mean share of each FER+ column's votes, per FER+ majority class (rows sum to
+    1)."""
+    votes = ferplus.votes.astype(float)
+    totals = votes.sum(axis=1, keepdims=True)
+    shares = np.divide(votes, totals, out=np.zeros_like(votes), where=totals > 0)
+    majority = majority_labels(ferplus.votes)
+    data = [
+        shares[majority == i].mean(axis=0)
+        if (majority == i).any()
+        else np.full(len(FERPLUS_COLUMNS), np.nan)
+        for i in range(NUM_CLASSES)
+    ]
+    return pd.DataFrame(data, index=list(EMOTIONS), columns=list(FERPLUS_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Whether FER+ rows line up with a FER2013 dataset, and the evidence."""
+
+    aligned: bool
+    rows_compared: int
+    usage_match: float
+    label_agreement: float
+    reason: str
+
+
+def rows_align(dataset, ferplus: FerPlus, min_agreement: float = 0.5) -> Alignment:
+    """Do FER+ row i and dataset row i describe the same image?
+
+    FER+ is row-aligned with the original fer2013.csv only. Evidence: the Usage columns
+    match row for row, and the FER+ majority agrees with the FER2013 label on most rows
+    (about 70-80% when aligned, about the chance rate ~20% when shuffled).
+    """
+    n = min(len(dataset), len(ferplus))
+    if n == 0:
+        return Alignment(False, 0, 0.0, 0.0, "no rows to compare")
+    usage_match = float(np.mean(np.asarray(dataset.usage[:n]) == ferplus.usage[:n]))
+    majority = majority_labels(ferplus.votes[:n])
+    known = majority != NO_LABEL
+    agree = (
+        float(np.mean(majority[known] == np.asarray(dataset.labels[:n])[known]))
+        if known.any()
+        else 0.0
+    )
+    same_length = len(dataset) == len(ferplus)
+    aligned = usage_match == 1.0 and agree >= min_agreement
+    if aligned:
+        reason = (
+            f"rows line up: the first {n} rows share their Usage, and the FER+ "
+            f"majority matches the FER2013 label on {agree:.0%} of them"
+        )
+        if not same_length:
+            reason += f" (the data has {len(dataset)} rows, FER+ {len(ferplus)})"
+    else:
+        reason = (
+            f"rows do NOT line up ({n} rows compared: Usage matches on "
+            f"{usage_match:.0%}, FER+ majority = FER2013 label on only {agree:.0%}, "
+            "about what shuffled rows give). FER+ is row-aligned with the original "
+            "Kaggle fer2013.csv only; this copy's rows are in another order, so no "
+            "per-image comparison is shown"
+        )
+    return Alignment(aligned, n, usage_match, agree, reason)
+
+
+def label_disagreement(dataset, ferplus: FerPlus) -> npt.NDArray[np.int64]:
+    """Counts (7,7): rows = FER2013 label, columns = FER+ majority (aligned rows
+    only)."""
+    check = rows_align(dataset, ferplus)
+    if not check.aligned:
+        raise FerPlusError(
+            f"{Path(ferplus.source).name} vs {dataset.source}: {check.reason}."
+        )
+    n = check.rows_compared
+    majority = majority_labels(ferplus.votes[:n])
+    keep = majority != NO_LABEL
+    cm = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    np.add.at(cm, (np.asarray(dataset.labels[:n])[keep], majority[keep]), 1)
+    return cm
+
+
+def relabel_with_ferplus(dataset, ferplus: FerPlus):
+    """The same images with FER+ majority labels; rows without a majority are dropped.
+
+    Raises FerPlusError when the rows do not line up (a shuffled or partial copy).
+    """
+    check = rows_align(dataset, ferplus)
+    if not check.aligned:
+        raise FerPlusError(
+            f"cannot relabel {dataset.source} with "
+            f"{Path(ferplus.source).name}: {check.reason}. Use the original "
+            "Kaggle fer2013.csv."
+        )
+    n = check.rows_compared
+    majority = majority_labels(ferplus.votes[:n])
+    keep = np.flatnonzero(majority != NO_LABEL)
+    return replace(
+        dataset,
+        images=dataset.images[keep],
+        labels=majority[keep],
+        usage=np.asarray(dataset.usage)[keep],
+        source=f"{dataset.source} relabelled with FER+ majority votes",
+    )
