@@ -295,6 +295,32 @@ def write_evaluation(checkpoint_dir: str | os.PathLike, result: dict) -> Path:
     return path
 
 
+def record_test_summary(checkpoint_dir: str | os.PathLike, result: dict) -> None:
+    """Put the headline test numbers into the run's metrics.json (its "test" section).
+
+    "accuracy_tta" is the 10-view "shift" TTA (flips + 2-pixel shifts), fixed in
+    advance rather than picked as the best variant afterwards.
+    """
+    path = Path(checkpoint_dir) / "metrics.json"
+    if not path.exists():
+        return
+    metrics = json.loads(path.read_text())
+    tta = result.get("tta", {})
+    metrics.setdefault("test", {})[result["split"]] = {
+        "n": result["n"],
+        "accuracy": result["accuracy"],
+        "accuracy_ci95": result["accuracy_ci95"],
+        "accuracy_flip": tta.get("flip", {}).get("accuracy"),
+        "accuracy_tta": tta.get("shift", {}).get("accuracy"),
+        "top2_accuracy": result["top2_accuracy"],
+        "macro_f1": result["macro_f1"],
+        "per_class_recall": {c: v["recall"] for c, v in result["per_class"].items()},
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(_rounded(metrics), indent=2))
+    os.replace(tmp, path)
+
+
 def _rounded(value, digits: int = 5):
     """Floats rounded for a readable, diff-friendly JSON file."""
     if isinstance(value, float):
@@ -476,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
 
         saved = plots.save_evaluation_figures(result, args.checkpoint)
         path = write_evaluation(args.checkpoint, result)
+        record_test_summary(args.checkpoint, result)
         print(
             f"wrote {path} and {len(saved)} figures in "
             f"{Path(args.checkpoint) / FIGURES_DIR}"

@@ -357,11 +357,8 @@ def describe_run(metrics: dict[str, Any] | None, label: str = "this run") -> str
         f"{100 * last['val_acc']:.1f}% (best {100 * metrics['best_held_back_acc']:.1f}%"
         f" at epoch {metrics['best_epoch']})"
     )
-    test = metrics.get("test", {})
-    if "accuracy" in test:
-        text += (
-            f"; {test['split']} accuracy {100 * test['accuracy']:.1f}%"
-            + (f", {100 * test['accuracy_tta']:.1f}% with TTA" if "accuracy_tta" in test
-               else "")
-        )
+    for split, test in metrics.get("test", {}).items():
+        text += f"; {split} accuracy {100 * test['accuracy']:.1f}%"
+        if test.get("accuracy_tta") is not None:
+            text += f" ({100 * test['accuracy_tta']:.1f}% with TTA)"
     return text + "."

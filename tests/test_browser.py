@@ -1,0 +1,182 @@
+"""End to end: Voila serves notebook 04, Chromium's fake camera plays a face, Snapshot.
+
+Needs Debian's chromium at /usr/bin/chromium (``apt-get install chromium``; .ci/run
+installs it) and playwright's Python package; no browser download.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from emo_utils import EMOTIONS
+from emo_utils.webcam import sample_frame
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+VOILA = Path(sys.executable).with_name("voila")
+RESULTS = REPO / "benchmarks" / "results" / "webcam_browser.json"
+SCREENSHOT = Path("/tmp/webcam-screenshot.png")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason=f"no {CHROMIUM}: apt-get install chromium to run it"),
+    pytest.mark.timeout(600),
+]
+
+
+def write_y4m(path: Path, frame_rgb: np.ndarray, frames: int = 10,
+              fps: int = 10) -> Path:
+    """A YUV4MPEG2 (C420) video of one still frame: Chromium's fake camera format."""
+    h, w = frame_rgb.shape[:2]
+    yuv = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2YUV_I420).tobytes()
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + yuv)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    """Voila serving notebooks/04 on a free localhost port (the venv's kernel)."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("voila") / "voila.log"
+    env = dict(os.environ, EMO_SMOKE="1", PATH=f"{VOILA.parent}:{os.environ['PATH']}")
+    cmd = [str(VOILA), str(REPO / "notebooks" / "04_webcam_live.ipynb"),
+           "--Voila.ip=127.0.0.1", "--no-browser", f"--port={port}"]
+    log = log_path.open("w")  # a file, not a pipe: a full pipe would block Voila
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"voila did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_snapshot_in_the_browser_shows_a_prediction(voila_url, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    video = write_y4m(tmp_path / "face.y4m", sample_frame())
+    args = ["--no-sandbox", "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"]
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            page.goto(voila_url, timeout=180_000)
+            snapshot = page.locator(".emo-cam-snapshot")
+            snapshot.wait_for(timeout=180_000)  # Voila runs the whole notebook first
+            page.wait_for_function(
+                "document.querySelector('.emo-cam-video')?.videoWidth > 0",
+                timeout=30_000)
+            times, js_times = [], []  # seen by playwright / measured by webcam.js
+            for i in range(5):
+                start = time.perf_counter()
+                snapshot.click()
+                page.wait_for_function(
+                    "n => (document.querySelector('.emo-cam-status')?.textContent"
+                    " || '').startsWith(`Frame ${n}:`)", arg=i + 1, timeout=30_000)
+                times.append(1000 * (time.perf_counter() - start))
+                status = page.locator(".emo-cam-status").inner_text()
+                js_times.append(float(re.search(r": (\d+) ms", status).group(1)))
+            page.locator(".emo-cam-live").click()  # live: frames only after each ack
+            live_start, live_from = time.perf_counter(), 5
+            page.wait_for_function(
+                "n => Number((document.querySelector('.emo-cam-status')?.textContent"
+                " || '').match(/^Frame (\\d+):/)?.[1]) >= n", arg=live_from + 4,
+                timeout=30_000)
+            live_fps = 4 / (time.perf_counter() - live_start)
+            page.locator(".emo-cam-live").click()
+            label = page.locator("b.emo-label").inner_text(timeout=10_000)
+            rows = page.locator(".emo-row")
+            probs = [float(rows.nth(i).get_attribute("data-prob")) for i in range(7)]
+            status = page.locator(".emo-cam-status").inner_text()
+            error = page.locator(".emo-cam-error").inner_text()
+            page.locator(".emo-bars").scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "webcam.png"), full_page=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+    assert error == ""
+    assert label in EMOTIONS
+    assert len(probs) == 7
+    assert sum(probs) == pytest.approx(1.0, abs=1e-3)
+    assert label == EMOTIONS[int(np.argmax(probs))]
+    assert "ms from snapshot to result" in status
+    assert live_fps > 1  # asks for 4 fps; the ack round trip allows more
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "what": "click Snapshot -> result in Chromium (Voila, fake 640x480 camera)",
+        "round_trip_ms": [round(t, 1) for t in times],
+        "round_trip_p50_ms": round(float(np.median(times)), 1),
+        "js_round_trip_ms": js_times,
+        "js_round_trip_p50_ms": float(np.median(js_times)),
+        "note": "round_trip_ms includes playwright's polling; js_round_trip_ms is "
+                "webcam.js's own clock from snapshot to the kernel's ack",
+        "live_fps": round(live_fps, 2),
+        "label": label,
+    }, indent=2) + "\n")
+
+
+def test_a_denied_camera_gets_a_plain_message(voila_url):
+    """Without the fake-UI flag, headless Chromium refuses the camera; we say so."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    args = ["--no-sandbox", "--use-fake-device-for-media-stream", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"]
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = browser.new_page()
+            page.goto(voila_url, timeout=180_000)
+            error = page.locator(".emo-cam-error")
+            error.wait_for(state="attached", timeout=180_000)
+            page.wait_for_function(
+                "document.querySelector('.emo-cam-error').textContent.length > 0",
+                timeout=30_000)
+            text = error.inner_text()
+            page.locator(".emo-cam-snapshot").click()  # must not crash or send
+            page.wait_for_timeout(500)
+            status = page.locator(".emo-cam-status").inner_text()
+        finally:
+            browser.close()
+    assert "permission was denied" in text
+    assert "upload a photo" in text.lower()
+    assert not status.startswith("Frame")

@@ -1,0 +1,142 @@
+"""EmotionPredictor.predict: a photo in; probabilities, face box and timing out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emo_utils import EMOTIONS
+from emo_utils.face import read_image
+from emo_utils.predict import SHIPPED_CHECKPOINT, CheckpointError, EmotionPredictor
+
+ASSETS = Path(__file__).resolve().parent.parent / "emo_utils" / "assets"
+
+
+@pytest.fixture(scope="module")
+def predictor() -> EmotionPredictor:
+    return EmotionPredictor.from_checkpoint()
+
+
+@pytest.fixture(scope="module")
+def happy() -> np.ndarray:
+    """The shipped happy face (RGB 160x160) pasted into a grey 640x480 frame."""
+    face = read_image(ASSETS / "sample_face_happy.png")
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    frame[100:260, 300:460] = face
+    return frame
+
+
+def test_predict_returns_a_full_prediction(predictor, happy):
+    pred = predictor.predict(happy)
+    assert pred.probs.shape == (7,)
+    assert pred.probs.dtype == np.float32
+    assert pred.probs.sum() == pytest.approx(1.0, abs=1e-5)
+    assert pred.label == EMOTIONS[int(pred.probs.argmax())]
+    assert pred.found
+    assert pred.n_faces == 1
+    x, y, w, h = pred.box
+    assert abs(x + w / 2 - 380) < 20  # centred on the pasted face
+    assert abs(y + h / 2 - 180) < 20
+    assert pred.face.shape == (48, 48)
+    assert pred.face.dtype == np.uint8
+    assert 0 < pred.seconds < 5
+    assert pred.message == ""
+
+
+def test_happy_sample_looks_happy(predictor, happy):
+    probs = predictor.predict(happy).probs
+    top2 = [EMOTIONS[i] for i in np.argsort(probs)[::-1][:2]]
+    assert "happy" in top2, dict(zip(EMOTIONS, probs.round(2), strict=True))
+
+
+def test_predict_does_not_touch_the_input(predictor, happy):
+    image = happy.copy()
+    image.setflags(write=False)  # a write would raise
+    predictor.predict(image, tta="flip")
+    np.testing.assert_array_equal(image, happy)
+
+
+def test_flip_tta_averages_two_views(predictor, happy):
+    plain = predictor.predict(happy)
+    both = predictor.predict(happy, tta="flip")
+    assert both.box == plain.box  # same face, same crop ...
+    mirrored = predictor.predict_faces(plain.face[:, ::-1])[0]
+    assert both.probs.sum() == pytest.approx(1.0, abs=1e-5)
+    assert not np.allclose(both.probs, plain.probs)  # ... two views averaged
+    np.testing.assert_allclose(both.probs, (plain.probs + mirrored) / 2, atol=1e-5)
+
+
+def test_no_face_and_centre_crop(predictor):
+    blank = np.full((240, 320), 128, np.uint8)
+    pred = predictor.predict(blank)
+    assert not pred.found
+    assert (pred.label, pred.box, pred.n_faces) == ("", None, 0)
+    np.testing.assert_array_equal(pred.probs, np.zeros(7))
+    assert "No face found" in pred.message
+    centre = predictor.predict(blank, center_crop_if_no_face=True)
+    assert centre.found
+    assert centre.box == (40, 0, 240, 240)
+    assert centre.probs.sum() == pytest.approx(1.0, abs=1e-5)
+    assert "centre" in centre.message
+
+
+def test_several_faces_uses_the_largest(predictor):
+    face = read_image(ASSETS / "sample_face_neutral.png", gray=True)
+    frame = np.full((480, 640), 90, np.uint8)
+    frame[40:200, 20:180] = face
+    frame[150:470, 300:620] = np.kron(face, np.ones((2, 2), np.uint8))  # twice as big
+    pred = predictor.predict(frame)
+    assert pred.n_faces == 2
+    assert pred.message == "2 faces found: using the largest."
+    assert pred.box[2] > 300
+
+
+def test_predict_faces_rejects_wrong_shapes(predictor):
+    with pytest.raises(ValueError, match="48x48"):
+        predictor.predict_faces(np.zeros((2, 64, 64), np.uint8))
+
+
+@pytest.fixture
+def checkpoint_copy(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("config.json", "weights.npz"):
+        shutil.copy(SHIPPED_CHECKPOINT / name, run / name)
+    return run
+
+
+def test_missing_checkpoint_says_how_to_fix(tmp_path):
+    with pytest.raises(CheckpointError, match=r"no config.json in .*make train"):
+        EmotionPredictor.from_checkpoint(tmp_path / "nowhere")
+
+
+def test_truncated_weights(checkpoint_copy):
+    weights = checkpoint_copy / "weights.npz"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="damaged or truncated"):
+        EmotionPredictor.from_checkpoint(checkpoint_copy)
+
+
+def test_missing_weights(checkpoint_copy):
+    (checkpoint_copy / "weights.npz").unlink()
+    with pytest.raises(CheckpointError, match="no weights file"):
+        EmotionPredictor.from_checkpoint(checkpoint_copy)
+
+
+def test_other_architecture(checkpoint_copy):
+    config_path = checkpoint_copy / "config.json"
+    config = json.loads(config_path.read_text())
+    config["layers"][0]["filters"] = 16  # weights were trained with 32
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="another architecture"):
+        EmotionPredictor.from_checkpoint(checkpoint_copy)
+
+
+def test_broken_config(checkpoint_copy):
+    (checkpoint_copy / "config.json").write_text('{"name": "x", "colour": 3}')
+    with pytest.raises(CheckpointError, match="not a valid config"):
+        EmotionPredictor.from_checkpoint(checkpoint_copy)
