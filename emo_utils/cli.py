@@ -9,6 +9,11 @@ from pathlib import Path
 
 DEFAULT_RUN_DIR = "checkpoints/{config}"
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+DELEGATED = {  # subcommand: (module with a main(argv), help)
+    "eval": ("evaluate", "evaluate a checkpoint -> evaluation.json"),
+    "data": ("fetch", "find FER2013 or explain where to get it"),
+    "report": ("report", "results table for README.md from metrics files"),
+}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -64,22 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--held-back", type=float, default=0.05)
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(func=_train)
-    # These hand the rest of the command line to their module's own parser.
-    for name, module, text in [
-        ("eval", "evaluate", "evaluate a checkpoint -> evaluation.json"),
-        ("data", "fetch", "find FER2013 or explain where to get it"),
-        ("report", "report", "results table for README.md from metrics files"),
-    ]:
-        cmd = sub.add_parser(name, help=text, add_help=False)
-        cmd.add_argument("rest", nargs=argparse.REMAINDER)
-        cmd.set_defaults(module=module)
+    for name, (_, text) in DELEGATED.items():
+        sub.add_parser(name, help=text, add_help=False)
     bench = sub.add_parser("bench", help="run benchmarks/bench_*.py")
     bench.set_defaults(func=_bench)
-    args = parser.parse_args(argv)
-    if hasattr(args, "module"):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in DELEGATED:
+        # These hand the rest of the command line to their module's own parser.
         from importlib import import_module
 
-        return import_module(f"emo_utils.{args.module}").main(args.rest)
+        return import_module(f"emo_utils.{DELEGATED[argv[0]][0]}").main(argv[1:])
+    args = parser.parse_args(argv)
     return args.func(args)
 
 
