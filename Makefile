@@ -1,6 +1,7 @@
 # emotion-detection: the front door. `make` alone prints this help.
 PYTHON ?= python3
-TF ?= cpu                 # cpu -> tensorflow-cpu; gpu -> tensorflow (CUDA machines)
+# TF=cpu installs tensorflow-cpu; TF=gpu installs tensorflow (CUDA machines)
+TF ?= cpu
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(TF)
@@ -17,7 +18,7 @@ help:  ## show this help
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(strip $(TF)),dev]"
+	$(BIN)/python -m pip install --quiet -e ".[$(TF),dev]"
 	@touch $@
 
 setup: $(STAMP)  ## create .venv and install the package with its pinned dependencies
@@ -51,10 +52,15 @@ bench: setup  ## speed and memory benchmarks -> benchmarks/results/*.json
 app: setup  ## serve the webcam notebook as a standalone page on 127.0.0.1 (Voila)
 	$(BIN)/voila notebooks/04_webcam_live.ipynb --Voila.ip=127.0.0.1 --no-browser --port=8866
 
+# Outputs of camera cells (tagged nbval-skip) are removed after the run: no face is committed.
 notebooks: setup  ## execute every notebook top to bottom in place (commit outputs only from this)
 	for nb in notebooks/0*.ipynb; do \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=3600 "$$nb" || exit 1; done
+	    --ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.store_widget_state=False \
+	    "$$nb" || exit 1; \
+	  $(BIN)/jupyter nbconvert --to notebook --inplace --TagRemovePreprocessor.enabled=True \
+	    --TagRemovePreprocessor.remove_all_outputs_tags='{"nbval-skip"}' "$$nb" || exit 1; \
+	done
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ def results_markdown(checkpoints: Path = REPO_ROOT / "checkpoints") -> str:
         "|---|---|---|---|---|---|---|",
     ]
     runs = []
-    for run_dir in sorted(checkpoints.iterdir()):
+    for run_dir in sorted(checkpoints.glob("*")):
         metrics = load_metrics(run_dir) if run_dir.is_dir() else None
         if not metrics or "test" not in metrics:
             continue

@@ -9,7 +9,7 @@ import tflearn
 
 import emo_utils  # noqa: F401  (patches before tflearn)
 from emo_utils.model import CONFIGS, ModelConfig, build_network, get_config, layer_table
-from emo_utils.train import one_hot
+from emo_utils.train import _quiet_tflearn, one_hot
 
 from .helpers import TINY, fer_faces
 
@@ -32,11 +32,13 @@ def test_every_config_builds_and_trains_one_step(name):
 
 
 @pytest.mark.slow
-def test_twenty_steps_lower_the_loss():
+def test_forty_steps_on_sixteen_faces_lower_the_loss():
     images, labels = fer_faces(16)
     x = images.astype(np.float32)[..., None]
     y = one_hot(labels)
-    config = dataclasses.replace(TINY, lr=0.05, augment={})
+    # No batch norm: its moving averages lag a few steps behind, and predict() uses them.
+    layers = ({**TINY.layers[0], "bn": False}, *TINY.layers[1:])
+    config = dataclasses.replace(TINY, layers=layers, lr=0.02, augment={})
     with tf.Graph().as_default():
         tf.compat.v1.set_random_seed(0)
         model = tflearn.DNN(build_network(config), tensorboard_verbose=0)
@@ -46,8 +48,9 @@ def test_twenty_steps_lower_the_loss():
             return -np.mean(np.log(p[np.arange(16), labels] + 1e-7))
 
         before = loss()
-        model.fit(x, y, n_epoch=20, batch_size=16, show_metric=False)
-        assert loss() < 0.7 * before
+        with _quiet_tflearn():
+            model.fit(x, y, n_epoch=40, batch_size=16, show_metric=False)
+        assert loss() < 0.5 * before
 
 
 def test_config_round_trips_through_json():
