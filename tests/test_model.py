@@ -7,7 +7,6 @@ import pytest
 import tensorflow as tf
 import tflearn
 
-import emo_utils  # noqa: F401  (patches before tflearn)
 from emo_utils.model import CONFIGS, ModelConfig, build_network, get_config, layer_table
 from emo_utils.train import _quiet_tflearn, one_hot
 
@@ -36,7 +35,7 @@ def test_forty_steps_on_sixteen_faces_lower_the_loss():
     images, labels = fer_faces(16)
     x = images.astype(np.float32)[..., None]
     y = one_hot(labels)
-    # No batch norm: its moving averages lag a few steps behind, and predict() uses them.
+    # No batch norm: its moving averages lag behind, and predict() uses them.
     layers = ({**TINY.layers[0], "bn": False}, *TINY.layers[1:])
     config = dataclasses.replace(TINY, layers=layers, lr=0.02, augment={})
     with tf.Graph().as_default():

@@ -8,7 +8,6 @@ import pytest
 import tensorflow as tf
 import tflearn
 
-import emo_utils  # noqa: F401
 from emo_utils.model import build_network
 from emo_utils.predict import CheckpointError, EmotionPredictor, load_weights
 from emo_utils.preprocess import to_model_input
