@@ -36,6 +36,9 @@ DETECT_MAX_SIDE = 320  # detect on a copy at most this big: ~4x faster than 640 
 DETECT_MIN_SIDE = 96  # smaller images are enlarged so the 24 px Haar window fits a face
 MIN_FACE = 0.15  # skip faces under this fraction of the shorter side: 1.5x faster
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
+# A second, slower look when the fast webcam settings find nothing: small faces in
+# large photos (web and group photos) are then still found.
+THOROUGH = {"max_side": 1024, "min_face": 0.03}
 
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the original image
 
@@ -154,11 +157,14 @@ def crop_face(image: npt.ArrayLike, margin: float = MARGIN,
               min_face: float = MIN_FACE) -> FaceCrop | None:
     """Cut the largest face as a FER2013-like 48x48 uint8 square, equalised.
 
-    Returns None when no face is found, unless ``center_if_none``: then the central
-    square of the image is used (``used_center=True``). The input is not modified.
+    When the fast detector settings find no face, a thorough pass (``THOROUGH``)
+    looks again. Returns None when there is still none, unless ``center_if_none``:
+    then the central square is used (``used_center=True``). The input is not modified.
     """
     gray = to_gray(image, channels)
     boxes = detect_faces(gray, max_side=max_side, min_face=min_face)
+    if not boxes and (max_side, min_face) != tuple(THOROUGH.values()):
+        boxes = detect_faces(gray, **THOROUGH)
     if boxes:
         box, used_center = _square_around(boxes[0], margin), False
     elif center_if_none:

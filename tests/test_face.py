@@ -176,3 +176,20 @@ def test_real_group_photo_uses_the_largest_face():
     x, y, w, h = crop_face(image, max_side=1024, min_face=0.03).box
     assert w > 400  # the selfie face in the front
     assert 700 < x + w / 2 < 1300
+
+
+def test_a_small_face_in_a_large_photo_is_found_by_the_second_look():
+    from emo_utils.face import MIN_FACE, crop_face, detect_faces, read_image
+    from emo_utils.webcam import ASSETS
+
+    face = read_image(ASSETS / "sample_face_happy.png", gray=True)
+    canvas = np.full((1200, 1600), 128, np.uint8)
+    small = cv2.resize(face, (150, 150))  # the face itself ~10% of the shorter side
+    canvas[500:650, 700:850] = small
+    assert detect_faces(canvas, min_face=MIN_FACE) == []  # the fast webcam pass
+    crop = crop_face(canvas)
+    assert crop is not None
+    assert not crop.used_center
+    x, y, w, h = crop.box
+    assert 650 < x + w / 2 < 900
+    assert 450 < y + h / 2 < 700
