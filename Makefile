@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)  ## create .venv and install the package with its pinned dependencies
 
 lab: setup  ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup  ## unit tests + notebooks (nbval) + browser test when chromium is installed
 	bash tests/run.sh $(PYTEST_ARGS)
