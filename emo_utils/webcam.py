@@ -48,7 +48,7 @@ class CameraWidget(anywidget.AnyWidget):
     frame_id = traitlets.Int(0).tag(sync=True)
     ack_id = traitlets.Int(0).tag(sync=True)
     live = traitlets.Bool(False).tag(sync=True)
-    fps = traitlets.Float(4.0).tag(sync=True)
+    fps = traitlets.Float(6.0).tag(sync=True)  # live mode; stale frames are dropped
     width = traitlets.Int(640).tag(sync=True)
     height = traitlets.Int(480).tag(sync=True)
     quality = traitlets.Float(0.85).tag(sync=True)

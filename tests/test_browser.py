@@ -140,7 +140,7 @@ def test_snapshot_in_the_browser_shows_a_prediction(voila_url, tmp_path):
     assert sum(probs) == pytest.approx(1.0, abs=1e-3)
     assert label == EMOTIONS[int(np.argmax(probs))]
     assert "ms from snapshot to result" in status
-    assert live_fps > 1  # asks for 4 fps; the ack round trip allows more
+    assert live_fps > 1  # asks for 6 fps (the rate is a benchmark figure, not a test)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "what": "click Snapshot -> result in Chromium (Voila, fake 640x480 camera)",
