@@ -362,3 +362,21 @@ def describe_run(metrics: dict[str, Any] | None, label: str = "this run") -> str
         if test.get("accuracy_tta") is not None:
             text += f" ({100 * test['accuracy_tta']:.1f}% with TTA)"
     return text + "."
+
+
+def describe_gap(metrics: dict[str, Any] | None, label: str = "this run") -> str:
+    """From which epoch training-batch accuracy stays above held-back, and the gap."""
+    if not metrics or not metrics.get("history"):
+        return f"{label}: no history."
+    hist = metrics["history"]
+    since = None  # the first epoch after which training stays >1 point above held-back
+    for h in reversed(hist):
+        if h["acc"] <= h["val_acc"] + 0.01:
+            break
+        since = h["epoch"]
+    last = hist[-1]
+    gap = 100 * (last["acc"] - last["val_acc"])
+    start = (f"training-batch accuracy stays above held-back from epoch {since} on"
+             if since else "training-batch accuracy ends level with held-back")
+    return (f"{label}: {start}; at the last epoch the gap is {gap:+.1f} points "
+            f"({100 * last['acc']:.1f}% vs {100 * last['val_acc']:.1f}%).")
