@@ -242,6 +242,14 @@ class ScheduledSGD(tflearn.optimizers.Optimizer):
         )
 
 
+def _norm_and_activate(net, layer: dict[str, Any], name: str):
+    """With ``bn`` the layer itself is linear: batch norm, then its activation."""
+    if layer.get("bn"):
+        net = tflearn.batch_normalization(net, name=f"{name}_bn")
+        net = tflearn.activation(net, layer["activation"])
+    return net
+
+
 def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: int = 1):
     """Build the graph for ``config`` in the current default graph.
 
@@ -273,9 +281,7 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
                 bias=not layer.get("bn"),
                 name=f"conv{n_conv}",
             )
-            if layer.get("bn"):
-                net = tflearn.batch_normalization(net, name=f"conv{n_conv}_bn")
-                net = tflearn.activation(net, layer["activation"])
+            net = _norm_and_activate(net, layer, f"conv{n_conv}")
         elif kind == "pool":
             n_pool += 1
             net = tflearn.max_pool_2d(
@@ -298,9 +304,7 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
                 bias=not layer.get("bn"),
                 name=f"fc{n_fc}",
             )
-            if layer.get("bn"):
-                net = tflearn.batch_normalization(net, name=f"fc{n_fc}_bn")
-                net = tflearn.activation(net, layer["activation"])
+            net = _norm_and_activate(net, layer, f"fc{n_fc}")
             if layer.get("dropout"):
                 net = tflearn.dropout(net, 1.0 - layer["dropout"])
         else:
