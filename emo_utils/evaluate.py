@@ -23,9 +23,9 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
+from .data import REPO_ROOT
 from .labels import EMOTIONS, NUM_CLASSES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 ANCHORS_PATH = Path(__file__).resolve().parent / "anchors.json"
 EVALUATION_FILE = "evaluation.json"
 FIGURES_DIR = "figures"

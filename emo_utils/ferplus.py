@@ -21,9 +21,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import entropy
 
+from .data import REPO_ROOT
 from .labels import EMOTIONS, NUM_CLASSES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FERPLUS_COLUMNS = (
     "neutral",
     "happiness",

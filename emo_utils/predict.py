@@ -19,13 +19,13 @@ import numpy.typing as npt
 import tensorflow as tf
 
 from . import _compat  # noqa: F401  (emo_utils/__init__ has applied it already)
+from .data import REPO_ROOT
 from .face import crop_face
 from .labels import EMOTIONS
 from .model import INPUT_SHAPE, ModelConfig, build_network, model_variables
 from .preprocess import to_model_input
 
 tf1 = tf.compat.v1
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CHECKPOINT = REPO_ROOT / "checkpoints" / "alexnet48"
 TTA_MODES = (None, "flip", "shift")
 
