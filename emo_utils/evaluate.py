@@ -23,6 +23,7 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
+from ._files import atomic_write_text
 from .data import REPO_ROOT
 from .labels import EMOTIONS, NUM_CLASSES
 
@@ -289,9 +290,7 @@ def write_evaluation(checkpoint_dir: str | os.PathLike, result: dict) -> Path:
     checkpoint_dir/evaluation.json."""
     path = Path(checkpoint_dir) / EVALUATION_FILE
     clean = _rounded({k: v for k, v in result.items() if not k.startswith("_")})
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(clean, indent=1) + "\n")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(clean, indent=1) + "\n")
     return path
 
 
@@ -316,9 +315,7 @@ def record_test_summary(checkpoint_dir: str | os.PathLike, result: dict) -> None
         "macro_f1": result["macro_f1"],
         "per_class_recall": {c: v["recall"] for c, v in result["per_class"].items()},
     }
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_rounded(metrics), indent=2))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(_rounded(metrics), indent=2))
 
 
 def _rounded(value, digits: int = 5):

@@ -30,6 +30,7 @@ from tflearn import callbacks as tf_callbacks
 from tqdm.auto import tqdm
 
 from . import _compat  # noqa: F401
+from ._files import atomic_write_text
 from .labels import NUM_CLASSES
 from .model import ModelConfig, build_network, model_variables
 from .preprocess import to_model_input
@@ -120,12 +121,6 @@ def versions() -> dict[str, str]:
     }
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def save_weights(session, path: Path, variables=None) -> None:
     """Write the inference weights (no optimizer slots) to an .npz, atomically."""
     variables = variables if variables is not None else model_variables()
@@ -209,7 +204,7 @@ def fit(
                 f"{run_dir} holds an interrupted run of a different config. "
                 "Use another run directory, or delete this one to start over."
             )
-    _atomic_write_text(config_path, config.to_json())
+    atomic_write_text(config_path, config.to_json())
 
     x_train = to_model_input(data.train_images)
     y_train = one_hot(data.train_labels)
@@ -299,7 +294,7 @@ def fit(
                 stale += 1
             _save_state(model, run_dir, state)
             metrics = _metrics(config, state, seed, data)
-            _atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
+            atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
             print(
                 f"epoch {epoch}/{config.num_epochs}: loss {tracker.loss:.3f} "
                 f"acc {tracker.acc:.3f} | held-back acc {val_acc:.3f} | "
@@ -309,7 +304,7 @@ def fit(
             if on_epoch_end is not None:
                 on_epoch_end(state["history"])
     metrics = _metrics(config, state, seed, data)
-    _atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
+    atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     return metrics
 
 
