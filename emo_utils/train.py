@@ -188,8 +188,9 @@ def fit(
     run_dir.mkdir(parents=True, exist_ok=True)
     if num_epochs is not None:
         config = dataclasses.replace(config, num_epochs=num_epochs)
-    if config.normalize:
-        sample = to_model_input(data.train_images[:5000])
+    x_train = to_model_input(data.train_images)
+    if config.normalize:  # dataset statistics, stored in the config and the graph
+        sample = x_train[:5000]
         config = dataclasses.replace(
             config,
             mean=round(float(sample.mean()), 3),
@@ -206,7 +207,6 @@ def fit(
             )
     atomic_write_text(config_path, config.to_json())
 
-    x_train = to_model_input(data.train_images)
     y_train = one_hot(data.train_labels)
     x_val = to_model_input(data.val_images)
     n_train = len(x_train)
