@@ -183,7 +183,7 @@ def read_image(source: bytes | str | Path, gray: bool = False) -> npt.NDArray[np
     sends), or a file path. Phone photos are turned upright from their EXIF
     orientation. Raises ValueError on anything that is not an image.
     """
-    data = _as_bytes(source)
+    data = as_image_bytes(source)
     flag = cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR
     image = cv2.imdecode(np.frombuffer(data, np.uint8), flag) if data else None
     if image is None:  # formats OpenCV does not read (GIF...): try Pillow
@@ -198,7 +198,8 @@ def read_image(source: bytes | str | Path, gray: bool = False) -> npt.NDArray[np
     return image if gray else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def _as_bytes(source: bytes | str | Path) -> bytes:
+def as_image_bytes(source: bytes | str | Path) -> bytes:
+    """Encoded image bytes from bytes, a data URL, base64 text or a file path."""
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     if isinstance(source, Path):

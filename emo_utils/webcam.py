@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from .face import read_image
+from .face import as_image_bytes, read_image
 from .labels import EMOTIONS
 from .predict import EmotionPredictor, Prediction
 
@@ -270,11 +270,8 @@ class EmotionApp(widgets.VBox):
 
 def _as_jpeg(data: str | bytes, image: npt.NDArray[np.uint8]) -> bytes:
     """The frame as JPEG bytes for saving: the browser's own JPEG when it sent one."""
-    if isinstance(data, str) and data.startswith("data:image/jpeg;base64,"):
-        return base64.b64decode(data.partition(",")[2])
-    if isinstance(data, bytes | bytearray) and bytes(data[:3]) == b"\xff\xd8\xff":
-        return bytes(data)
-    return to_jpeg(image, quality=90)
+    raw = as_image_bytes(data)  # already decoded once, so this cannot fail
+    return raw if raw[:3] == b"\xff\xd8\xff" else to_jpeg(image, quality=90)
 
 
 def sample_frame(name: str = SAMPLE_FACES[0], size: tuple[int, int] = (640, 480),
