@@ -39,6 +39,7 @@ def _train(args: argparse.Namespace) -> int:
         patience=args.patience,
         seed=args.seed,
         progress=sys.stderr.isatty(),
+        snapshots_from=args.snapshots_from,
     )
     print(
         f"done: best held-back accuracy {metrics['best_held_back_acc']:.3f} "
@@ -68,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--patience", type=int, default=None)
     train.add_argument("--held-back", type=float, default=0.05)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--snapshots-from",
+        type=int,
+        default=None,
+        help="keep each epoch's weights from this epoch on (for weight averaging)",
+    )
     train.set_defaults(func=_train)
     for name, (_, text) in DELEGATED.items():
         sub.add_parser(name, help=text, add_help=False)

@@ -44,7 +44,14 @@ class ModelConfig:
     lr: float = 0.01
     momentum: float = 0.9
     lr_schedule: str = "constant"  # "constant" or "cosine"
-    warmup_epochs: float = 0.0
+    warmup_epochs: float = 0.0  # linear warm-up at the start of each cosine cycle
+    # Warm restarts (SGDR): the cosine cycle starts again after each of these epochs,
+    # its peak lr scaled by ``restart_lr_scale`` per restart.
+    restarts: tuple[int, ...] = ()
+    restart_lr_scale: float = 1.0
+    # Ship the mean of the last N epochs' weights (SWA, emo_utils.averaging) instead
+    # of the best single epoch; 0 keeps the best held-back epoch.
+    average_last: int = 0
     batch_size: int = 128
     num_epochs: int = 30
     label_smoothing: float = 0.0
@@ -65,6 +72,7 @@ class ModelConfig:
             )
         raw = dict(raw)
         raw["layers"] = tuple(dict(layer) for layer in raw.get("layers", ()))
+        raw["restarts"] = tuple(int(e) for e in raw.get("restarts", ()))
         return cls(**raw)
 
     @classmethod
@@ -153,8 +161,10 @@ ALEXNET48 = ModelConfig(
     lr=0.05,
     lr_schedule="cosine",
     warmup_epochs=1.0,
+    restarts=(60,),  # a second, gentler cosine cycle of 60 epochs from lr 0.02
+    restart_lr_scale=0.4,
     batch_size=128,
-    num_epochs=60,
+    num_epochs=120,
     augment={"flip": True, "rotate": 10.0, "crop_pad": 4, "erase": 0.5},
 )
 
@@ -210,8 +220,35 @@ def make_augmentation(augment: dict[str, Any]) -> FaceAugmentation | None:
     return aug
 
 
+def cosine_cycles(config: ModelConfig) -> list[tuple[int, int, float]]:
+    """The cosine cycles of ``config`` as (first epoch, end epoch, peak lr)."""
+    inside = [e for e in sorted(config.restarts) if 0 < e < config.num_epochs]
+    bounds = [0, *inside, config.num_epochs]
+    return [
+        (start, end, config.lr * config.restart_lr_scale**i)
+        for i, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+    ]
+
+
+def learning_rate(config: ModelConfig, step: float, steps_per_epoch: int) -> float:
+    """The learning rate at training ``step`` (numpy reference of ScheduledSGD's)."""
+    if config.lr_schedule != "cosine":
+        return config.lr
+    spe = max(1, steps_per_epoch)
+    start, end, peak = cosine_cycles(config)[0]
+    for cycle in cosine_cycles(config):
+        if step >= cycle[0] * spe:
+            start, end, peak = cycle
+    local, total = step - start * spe, (end - start) * spe
+    warm = max(1.0, config.warmup_epochs * spe)
+    progress = min(1.0, max(0.0, (local - warm) / max(1.0, total - warm)))
+    cosine = 0.5 * (1.0 + np.cos(np.pi * progress))
+    return float(peak * min(1.0, (local + 1.0) / warm) * (0.01 + 0.99 * cosine))
+
+
 class ScheduledSGD(tflearn.optimizers.Optimizer):
-    """SGD with (Nesterov) momentum and a linear-warmup cosine learning rate."""
+    """SGD with (Nesterov) momentum and a linear-warmup cosine learning rate,
+    optionally restarted (SGDR); ``learning_rate()`` is the same formula in numpy."""
 
     def __init__(self, config: ModelConfig, steps_per_epoch: int):
         super().__init__(config.lr, False, "Momentum")
@@ -224,14 +261,25 @@ class ScheduledSGD(tflearn.optimizers.Optimizer):
         cfg = self.config
         lr = tf.constant(cfg.lr, tf.float32)
         if cfg.lr_schedule == "cosine":
+            spe = self.steps_per_epoch
             step = tf.cast(step_tensor, tf.float32)
-            total = float(cfg.num_epochs * self.steps_per_epoch)
-            warm = max(1.0, cfg.warmup_epochs * self.steps_per_epoch)
+            cycles = cosine_cycles(cfg)
+            starts = tf.constant([float(c[0] * spe) for c in cycles])
+            ends = tf.constant([float(c[1] * spe) for c in cycles])
+            peaks = tf.constant([c[2] for c in cycles], tf.float32)
+            cycle = tf.reduce_sum(tf.cast(step >= starts[1:], tf.int32))
+            local = step - tf.gather(starts, cycle)
+            total = tf.gather(ends, cycle) - tf.gather(starts, cycle)
+            warm = max(1.0, cfg.warmup_epochs * spe)
             progress = tf.clip_by_value(
-                (step - warm) / max(1.0, total - warm), 0.0, 1.0
+                (local - warm) / tf.maximum(1.0, total - warm), 0.0, 1.0
             )
             cosine = 0.5 * (1.0 + tf.cos(np.pi * progress))
-            lr = cfg.lr * tf.minimum(1.0, (step + 1.0) / warm) * (0.01 + 0.99 * cosine)
+            lr = (
+                tf.gather(peaks, cycle)
+                * tf.minimum(1.0, (local + 1.0) / warm)
+                * (0.01 + 0.99 * cosine)
+            )
             tf1.add_to_collection(tf1.GraphKeys.LR_VARIABLES, lr)
         self.learning_rate = lr
         self.tensor = tf1.train.MomentumOptimizer(

@@ -175,6 +175,7 @@ def fit(
     on_epoch_end: Callable[[list[dict[str, Any]]], None] | None = None,
     max_steps_per_epoch: int | None = None,
     progress: bool = True,
+    snapshots_from: int | None = None,
 ) -> dict[str, Any]:
     """Train ``config`` on ``data`` into ``run_dir``; resume if the run was interrupted.
 
@@ -182,7 +183,13 @@ def fit(
     overrides the config (the LR schedule follows it); ``patience`` stops after that
     many epochs without a better held-back accuracy; ``on_epoch_end(history)`` drives
     live plots;
-    ``progress=False`` drops the per-batch bar (log files get one line per epoch).
+    ``progress=False`` drops the per-batch bar (log files get one line per epoch);
+    ``snapshots_from`` keeps every epoch's weights from that epoch on in
+    run_dir/snapshots/ (for weight averaging, see emo_utils.averaging); a config
+    with ``average_last`` keeps them itself and, after its last epoch, exports the
+    mean of those epochs' weights (batch norm re-measured) as weights.npz.
+    A finished or interrupted run can be extended: a rerun may change the
+    schedule's future (more epochs, a warm restart after the last epoch run).
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -199,14 +206,13 @@ def fit(
     config_path = run_dir / "config.json"
     state_dir = _find_state(run_dir)
     if state_dir is not None and config_path.exists():
-        saved = ModelConfig.load(config_path)
-        if dataclasses.replace(saved, num_epochs=config.num_epochs) != config:
-            raise ValueError(
-                f"{run_dir} holds an interrupted run of a different config. "
-                "Use another run directory, or delete this one to start over."
-            )
+        done = json.loads((state_dir / "state.json").read_text())["epoch"]
+        _check_extends(ModelConfig.load(config_path), config, done, run_dir)
     atomic_write_text(config_path, config.to_json())
 
+    if config.average_last:
+        first_averaged = config.num_epochs - config.average_last + 1
+        snapshots_from = min(snapshots_from or first_averaged, first_averaged)
     y_train = one_hot(data.train_labels)
     x_val = to_model_input(data.val_images)
     n_train = len(x_train)
@@ -238,6 +244,7 @@ def fit(
             model.load(str(state_dir / "model.ckpt"))
         variables = model_variables(graph)
         stale = 0 if not state["history"] else state["epoch"] - state["best_epoch"]
+        trained = False
         for epoch in range(state["epoch"] + 1, config.num_epochs + 1):
             if patience is not None and stale >= patience:
                 break
@@ -267,6 +274,7 @@ def fit(
                     run_id=config.name,
                 )
             seconds = time.perf_counter() - start
+            trained = True
             val_loss, val_acc = _evaluate(model, x_val, data.val_labels)
             lr = _current_lr(model, config)
             state["history"].append(
@@ -292,6 +300,13 @@ def fit(
                 stale = 0
             else:
                 stale += 1
+            if snapshots_from is not None and epoch >= snapshots_from:
+                (run_dir / "snapshots").mkdir(exist_ok=True)
+                save_weights(
+                    model.session,
+                    run_dir / "snapshots" / f"epoch-{epoch:03d}.npz",
+                    variables,
+                )
             _save_state(model, run_dir, state)
             metrics = _metrics(config, state, seed, data)
             atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
@@ -303,9 +318,69 @@ def fit(
             )
             if on_epoch_end is not None:
                 on_epoch_end(state["history"])
+    if config.average_last and state["epoch"] >= config.num_epochs:
+        trained |= _export_average(config, data, x_train, run_dir, state)
     metrics = _metrics(config, state, seed, data)
+    old = load_metrics(run_dir) or {}
+    if not trained and "test" in old:  # same weights: their test results still hold
+        metrics["test"] = old["test"]
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     return metrics
+
+
+def _export_average(config, data, x_train, run_dir: Path, state: dict) -> bool:
+    """weights.npz := mean of the last ``average_last`` epochs (once per run).
+
+    Returns whether weights.npz changed."""
+    from .averaging import average_snapshots, recalibrate_batch_norm
+    from .predict import EmotionPredictor
+
+    first = config.num_epochs - config.average_last + 1
+    epochs = [first, config.num_epochs]
+    if state.get("averaged", {}).get("epochs") == epochs:
+        return False  # done by an earlier call
+    weights = average_snapshots(run_dir, first, config.num_epochs)
+    weights = recalibrate_batch_norm(config, weights, x_train)
+    probs = EmotionPredictor(config, weights).predict_faces(data.val_images)
+    val_acc = float(np.mean(probs.argmax(1) == data.val_labels))
+    tmp = run_dir / "weights.tmp.npz"
+    np.savez(tmp, **weights)
+    os.replace(tmp, run_dir / "weights.npz")
+    state["averaged"] = {"epochs": epochs, "held_back_acc": val_acc}
+    state_dir = _find_state(run_dir)
+    if state_dir is not None:
+        atomic_write_text(state_dir / "state.json", json.dumps(state))
+    print(
+        f"weights.npz: mean of epochs {first}-{config.num_epochs}, held-back acc "
+        f"{val_acc:.3f} (best single epoch {state['best_val_acc']:.3f} at "
+        f"{state['best_epoch']})",
+        flush=True,
+    )
+    return True
+
+
+# Fields that only shape epochs not yet run: a rerun may change them.
+_SCHEDULE_FIELDS = ("num_epochs", "restarts", "restart_lr_scale", "average_last")
+
+
+def _check_extends(
+    saved: ModelConfig, config: ModelConfig, done: int, run_dir: Path
+) -> None:
+    """Refuse to resume ``saved`` (``done`` epochs run) as a different recipe."""
+    same_rest = dataclasses.replace(
+        saved, **{f: getattr(config, f) for f in _SCHEDULE_FIELDS}
+    ) == config
+    past_restarts = {e for e in saved.restarts if e < done}
+    same_past = (
+        past_restarts == {e for e in config.restarts if e < done}
+        and (not past_restarts or saved.restart_lr_scale == config.restart_lr_scale)
+    )
+    if not (same_rest and same_past):
+        raise ValueError(
+            f"{run_dir} holds a run ({done} epochs done) of a different config or "
+            "of a schedule that differs in epochs already run. Use another run "
+            "directory, or delete this one to start over."
+        )
 
 
 def _current_lr(model: tflearn.DNN, config: ModelConfig) -> float:
@@ -331,6 +406,7 @@ def _metrics(
         if hist
         else None,
         "history": hist,
+        **({"averaged": state["averaged"]} if "averaged" in state else {}),
     }
 
 

@@ -75,3 +75,28 @@ def test_alexnet48_shape_is_stacked_conv_pool_then_two_fc():
     ]
     assert table[-1]["output"] == (7,)
     assert sum(row["params"] for row in table) < 7_500_000  # exported weights <= 30 MB
+
+
+def test_tf_learning_rate_follows_the_numpy_schedule_across_a_warm_restart():
+    import dataclasses
+
+    import tensorflow as tf
+
+    from emo_utils.model import ScheduledSGD, learning_rate
+
+    config = dataclasses.replace(
+        get_config("alexnet48"), num_epochs=10, restarts=(6,), restart_lr_scale=0.4
+    )
+    spe = 20
+    with tf.Graph().as_default():
+        step = tf.compat.v1.placeholder(tf.int64, [])
+        opt = ScheduledSGD(config, steps_per_epoch=spe)
+        opt.build(step)
+        with tf.compat.v1.Session() as session:
+            for s in (0, 10, 20, 60, 119, 120, 130, 140, 170, 199):
+                got = session.run(opt.learning_rate, {step: s})
+                assert got == pytest.approx(learning_rate(config, s, spe), rel=1e-5)
+    # the restart lifts the rate again, to 0.4 of the first peak
+    assert learning_rate(config, 119, spe) < 0.002
+    assert learning_rate(config, 140, spe) == pytest.approx(0.02, rel=0.02)
+    assert learning_rate(config, 20, spe) == pytest.approx(0.05, rel=0.02)

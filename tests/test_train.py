@@ -71,6 +71,26 @@ def test_a_different_config_in_the_same_run_dir_is_refused(tmp_path, data):
         fit(other, data, tmp_path, num_epochs=2, progress=False)
 
 
+def test_a_finished_run_extends_with_a_warm_restart_but_not_a_changed_past(
+    tmp_path, data
+):
+    cosine = dataclasses.replace(TINY, lr_schedule="cosine")
+    fit(cosine, data, tmp_path, num_epochs=2, progress=False)
+    longer = dataclasses.replace(
+        cosine, num_epochs=4, restarts=(2,), restart_lr_scale=0.5
+    )
+    metrics = fit(longer, data, tmp_path, progress=False, snapshots_from=3)
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4]
+    assert metrics["history"][2]["lr"] > metrics["history"][1]["lr"]  # restarted
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == [
+        "epoch-003.npz",
+        "epoch-004.npz",
+    ]
+    moved = dataclasses.replace(longer, num_epochs=6, restarts=(1,))
+    with pytest.raises(ValueError, match="epochs already run"):
+        fit(moved, data, tmp_path, progress=False)
+
+
 def test_early_stopping_stops_on_a_plateau(tmp_path, data):
     frozen = dataclasses.replace(TINY, lr=0.0)  # never improves after epoch 1
     metrics = fit(frozen, data, tmp_path, num_epochs=6, patience=2, progress=False)

@@ -1,0 +1,91 @@
+"""Weight averaging: the mean of epoch snapshots, with batch norm measured again."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tflearn
+
+from emo_utils.averaging import average_snapshots, recalibrate_batch_norm
+from emo_utils.model import build_network
+from emo_utils.predict import CheckpointError, EmotionPredictor, load_weights
+from emo_utils.preprocess import to_model_input
+from emo_utils.train import fit, hold_out
+
+from .helpers import TINY, fer_faces
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    images, labels = fer_faces(64)
+    run_dir = tmp_path_factory.mktemp("swa")
+    config = dataclasses.replace(TINY, normalize=True)
+    fit(config, hold_out(images, labels, 0.25), run_dir, num_epochs=3,
+        progress=False, snapshots_from=2)
+    return run_dir, images
+
+
+def test_average_is_the_mean_of_the_chosen_epochs(run):
+    run_dir, _ = run
+    mean = average_snapshots(run_dir, 2, 3)
+    two = load_weights(run_dir / "snapshots" / "epoch-002.npz")
+    three = load_weights(run_dir / "snapshots" / "epoch-003.npz")
+    assert set(mean) == set(two)
+    for name in mean:
+        np.testing.assert_allclose(mean[name], (two[name] + three[name]) / 2, rtol=1e-6)
+    with pytest.raises(CheckpointError, match="--snapshots-from 1"):
+        average_snapshots(run_dir, 1, 3)
+
+
+def test_recalibrated_statistics_match_the_batch_they_were_measured_on(run):
+    run_dir, images = run
+    config = EmotionPredictor.from_checkpoint(run_dir).config
+    faces = images[:32]
+    weights = average_snapshots(run_dir, 2, 3)
+    # enough passes over one batch for the moving averages (decay 0.9) to converge
+    repeated = np.concatenate([faces] * 200)
+    fixed = recalibrate_batch_norm(
+        config, weights, to_model_input(repeated), batch_size=len(faces)
+    )
+    assert any(not np.allclose(fixed[n], weights[n]) for n in weights if "moving" in n)
+
+    # in inference mode the recalibrated net now behaves as training mode does on
+    # that batch (TINY has no dropout, so batch statistics are the only difference)
+    with tf.Graph().as_default() as graph:
+        output = build_network(config, training=False)
+        x = graph.get_tensor_by_name("input/X:0")
+        with tf.compat.v1.Session() as session:
+            session.run(tf.compat.v1.global_variables_initializer())
+            for v in tflearn.get_all_variables():
+                if v.name in fixed:
+                    v.load(fixed[v.name], session)
+            tflearn.is_training(True, session=session)
+            batch_mode = session.run(output, {x: to_model_input(faces)})
+    got = EmotionPredictor(config, fixed).predict_faces(faces)
+    np.testing.assert_allclose(got, batch_mode, atol=1e-4)
+
+
+def test_a_config_with_average_last_ships_the_average_once(tmp_path):
+    images, labels = fer_faces(64)
+    data = hold_out(images, labels, 0.25)
+    config = dataclasses.replace(TINY, normalize=True, num_epochs=3, average_last=2)
+    metrics = fit(config, data, tmp_path, progress=False)
+    assert metrics["averaged"]["epochs"] == [2, 3]
+    assert 0.0 <= metrics["averaged"]["held_back_acc"] <= 1.0
+    shipped = load_weights(tmp_path / "weights.npz")
+    mean = average_snapshots(tmp_path, 2, 3)
+    conv = next(n for n in shipped if n.endswith("W:0"))
+    np.testing.assert_allclose(shipped[conv], mean[conv], rtol=1e-6)
+
+    # a rerun has nothing left to do: it keeps the weights and their test results
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    saved["test"] = {"PublicTest": {"accuracy": 0.5}}
+    (tmp_path / "metrics.json").write_text(json.dumps(saved))
+    before = (tmp_path / "weights.npz").read_bytes()
+    again = fit(config, data, tmp_path, progress=False)
+    assert (tmp_path / "weights.npz").read_bytes() == before
+    assert again["test"] == {"PublicTest": {"accuracy": 0.5}}
