@@ -210,9 +210,9 @@ def fit(
         _check_extends(ModelConfig.load(config_path), config, done, run_dir)
     atomic_write_text(config_path, config.to_json())
 
-    if config.average_last:
-        first_averaged = config.num_epochs - config.average_last + 1
-        snapshots_from = min(snapshots_from or first_averaged, first_averaged)
+    window = averaging_window(config)
+    if window:
+        snapshots_from = min(snapshots_from or window[0], window[0])
     y_train = one_hot(data.train_labels)
     x_val = to_model_input(data.val_images)
     n_train = len(x_train)
@@ -318,7 +318,7 @@ def fit(
             )
             if on_epoch_end is not None:
                 on_epoch_end(state["history"])
-    if config.average_last and state["epoch"] >= config.num_epochs:
+    if window and state["epoch"] >= config.num_epochs:
         trained |= _export_average(config, data, x_train, run_dir, state)
     metrics = _metrics(config, state, seed, data)
     old = load_metrics(run_dir) or {}
@@ -328,6 +328,18 @@ def fit(
     return metrics
 
 
+def averaging_window(config: ModelConfig) -> tuple[int, int] | None:
+    """First and last epoch whose weights are averaged, or None (best epoch kept).
+
+    Only a run at least twice as long as the window averages: the mean of a short
+    run's first epochs would include weights far from any good solution.
+    """
+    n = config.average_last
+    if n <= 0 or config.num_epochs < 2 * n:
+        return None
+    return config.num_epochs - n + 1, config.num_epochs
+
+
 def _export_average(config, data, x_train, run_dir: Path, state: dict) -> bool:
     """weights.npz := mean of the last ``average_last`` epochs (once per run).
 
@@ -335,11 +347,11 @@ def _export_average(config, data, x_train, run_dir: Path, state: dict) -> bool:
     from .averaging import average_snapshots, recalibrate_batch_norm
     from .predict import EmotionPredictor
 
-    first = config.num_epochs - config.average_last + 1
-    epochs = [first, config.num_epochs]
+    first, last = averaging_window(config)
+    epochs = [first, last]
     if state.get("averaged", {}).get("epochs") == epochs:
         return False  # done by an earlier call
-    weights = average_snapshots(run_dir, first, config.num_epochs)
+    weights = average_snapshots(run_dir, first, last)
     weights = recalibrate_batch_norm(config, weights, x_train)
     probs = EmotionPredictor(config, weights).predict_faces(data.val_images)
     val_acc = float(np.mean(probs.argmax(1) == data.val_labels))
@@ -351,7 +363,7 @@ def _export_average(config, data, x_train, run_dir: Path, state: dict) -> bool:
     if state_dir is not None:
         atomic_write_text(state_dir / "state.json", json.dumps(state))
     print(
-        f"weights.npz: mean of epochs {first}-{config.num_epochs}, held-back acc "
+        f"weights.npz: mean of epochs {first}-{last}, held-back acc "
         f"{val_acc:.3f} (best single epoch {state['best_val_acc']:.3f} at "
         f"{state['best_epoch']})",
         flush=True,
