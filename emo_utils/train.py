@@ -440,6 +440,12 @@ def describe_run(metrics: dict[str, Any] | None, label: str = "this run") -> str
         f"{100 * last['val_acc']:.1f}% (best {100 * metrics['best_held_back_acc']:.1f}%"
         f" at epoch {metrics['best_epoch']})"
     )
+    if metrics.get("averaged"):
+        first, last = metrics["averaged"]["epochs"]
+        text += (
+            f"; weights averaged over epochs {first}-{last} "
+            f"({100 * metrics['averaged']['held_back_acc']:.1f}% held back)"
+        )
     for split, test in metrics.get("test", {}).items():
         text += f"; {split} accuracy {100 * test['accuracy']:.1f}%"
         if test.get("accuracy_tta") is not None:

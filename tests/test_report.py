@@ -53,6 +53,8 @@ def test_describe_run_reads_test_numbers(tmp_path):
     text = describe_run(metrics, "x")
     assert "PublicTest accuracy 70.0% (72.0% with TTA)" in text
     assert describe_run(None, "y") == "y: not trained on this machine yet."
+    metrics["averaged"] = {"epochs": [91, 120], "held_back_acc": 0.68}
+    assert "averaged over epochs 91-120 (68.0% held back)" in describe_run(metrics)
 
 
 def test_describe_gap_finds_where_training_pulls_away():
