@@ -1,4 +1,5 @@
-"""End to end: Voila serves notebook 04, Chromium's fake camera plays a face, Snapshot.
+"""End to end: notebook 04 served by Voila and by JupyterLab, Chromium's fake camera
+plays a face, Snapshot.
 
 Needs Debian's chromium at /usr/bin/chromium (``apt-get install chromium``; .ci/run
 installs it) and playwright's Python package; no browser download.
@@ -6,9 +7,11 @@ installs it) and playwright's Python package; no browser download.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -55,18 +58,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def voila_url(tmp_path_factory):
-    """Voila serving notebooks/04 on a free localhost port (the venv's kernel)."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("voila") / "voila.log"
+@contextlib.contextmanager
+def serve(cmd: list[str], port: int, log_path: Path, cwd: Path = REPO):
+    """Run a notebook server (the venv's kernel, EMO_SMOKE=1) until it listens."""
     env = dict(os.environ, EMO_SMOKE="1", PATH=f"{VOILA.parent}:{os.environ['PATH']}")
-    cmd = [str(VOILA), str(REPO / "notebooks" / "04_webcam_live.ipynb"),
-           "--Voila.ip=127.0.0.1", "--no-browser", f"--port={port}"]
-    log = log_path.open("w")  # a file, not a pipe: a full pipe would block Voila
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log,
+    log = log_path.open("w")  # a file, not a pipe: a full pipe would block the server
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -75,9 +73,10 @@ def voila_url(tmp_path_factory):
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"voila did not start:\n{log_path.read_text()[-3000:]}")
+                    pytest.fail(f"{cmd[0]} did not start:\n"
+                                f"{log_path.read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield url
+        yield
     finally:
         proc.terminate()
         try:
@@ -88,14 +87,28 @@ def voila_url(tmp_path_factory):
         log.close()
 
 
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    """Voila serving notebooks/04 on a free localhost port."""
+    port = free_port()
+    cmd = [str(VOILA), str(REPO / "notebooks" / "04_webcam_live.ipynb"),
+           "--Voila.ip=127.0.0.1", "--no-browser", f"--port={port}"]
+    with serve(cmd, port, tmp_path_factory.mktemp("voila") / "voila.log"):
+        yield f"http://127.0.0.1:{port}/"
+
+
+def fake_camera_args(video: Path | None) -> list[str]:
+    """Chromium flags: a fake camera playing ``video`` (None: the camera is denied)."""
+    camera = (["--use-fake-ui-for-media-stream",
+               f"--use-file-for-fake-video-capture={video}"] if video else [])
+    return ["--no-sandbox", "--use-fake-device-for-media-stream", *camera,
+            "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
 def test_snapshot_in_the_browser_shows_a_prediction(voila_url, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
-    video = write_y4m(tmp_path / "face.y4m", sample_frame())
-    args = ["--no-sandbox", "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"]
+    args = fake_camera_args(write_y4m(tmp_path / "face.y4m", sample_frame()))
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
@@ -158,9 +171,7 @@ def test_snapshot_in_the_browser_shows_a_prediction(voila_url, tmp_path):
 def test_a_denied_camera_gets_a_plain_message(voila_url):
     """Without the fake-UI flag, headless Chromium refuses the camera; we say so."""
     playwright = pytest.importorskip("playwright.sync_api")
-    args = ["--no-sandbox", "--use-fake-device-for-media-stream", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"]
+    args = fake_camera_args(None)
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
@@ -180,3 +191,47 @@ def test_a_denied_camera_gets_a_plain_message(voila_url):
     assert "permission was denied" in text
     assert "upload a photo" in text.lower()
     assert not status.startswith("Frame")
+
+
+def test_the_camera_cell_works_inside_jupyterlab(tmp_path):
+    """JupyterLab (not only Voila): Run All, then Snapshot in the camera cell."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    lab = VOILA.with_name("jupyter-lab")
+    # a copy, so that JupyterLab's autosave never writes outputs into the repo
+    work = tmp_path / "lab"
+    work.mkdir()
+    shutil.copy(REPO / "notebooks" / "04_webcam_live.ipynb", work)
+    port = free_port()
+    cmd = [str(lab), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--ServerApp.token=", "--ServerApp.password=", "--allow-root",
+           f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]
+    args = fake_camera_args(write_y4m(tmp_path / "face.y4m", sample_frame()))
+    url = f"http://127.0.0.1:{port}/lab/tree/04_webcam_live.ipynb"
+    with serve(cmd, port, tmp_path / "lab.log"), \
+            playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1400})
+            page.goto(url, timeout=180_000)
+            page.wait_for_function(  # the notebook is open and its kernel is idle
+                "window.jupyterapp?.shell.currentWidget?.sessionContext?.session"
+                "?.kernel?.status === 'idle'", timeout=180_000)
+            page.evaluate(
+                "window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            snapshot = page.locator(".emo-cam-snapshot")
+            snapshot.wait_for(timeout=180_000)
+            page.wait_for_function(
+                "document.querySelector('.emo-cam-video')?.videoWidth > 0",
+                timeout=30_000)
+            snapshot.click()
+            page.wait_for_function(
+                "(document.querySelector('.emo-cam-status')?.textContent || '')"
+                ".startsWith('Frame 1:')", timeout=60_000)
+            label = page.locator("b.emo-label").inner_text(timeout=10_000)
+            error = page.locator(".emo-cam-error").inner_text()
+            snapshot.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOT.with_name("webcam-lab.png")))
+        finally:
+            browser.close()
+    assert error == ""
+    assert label in EMOTIONS
