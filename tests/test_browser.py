@@ -235,3 +235,26 @@ def test_the_camera_cell_works_inside_jupyterlab(tmp_path):
             browser.close()
     assert error == ""
     assert label in EMOTIONS
+
+
+def test_an_insecure_page_says_how_to_reach_the_camera(voila_url):
+    """Served under a plain-http host name (not localhost) the browser hides the camera."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    port = voila_url.rsplit(":", 1)[1]
+    args = [*fake_camera_args(None), "--host-resolver-rules=MAP emo-lab.test 127.0.0.1"]
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = browser.new_page()
+            page.goto(f"http://emo-lab.test:{port}", timeout=180_000)
+            assert page.evaluate("window.isSecureContext") is False
+            error = page.locator(".emo-cam-error")
+            error.wait_for(state="attached", timeout=180_000)
+            page.wait_for_function(
+                "document.querySelector('.emo-cam-error').textContent.length > 0",
+                timeout=30_000)
+            text = error.inner_text()
+        finally:
+            browser.close()
+    assert "secure pages" in text
+    assert "localhost" in text
