@@ -11,25 +11,26 @@ from emo_utils.train import describe_run
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _run(tmp_path, name, public, tta, epochs=3):
+def _run(tmp_path, name, public, tta, epochs=3, flip=None):
     run = tmp_path / name
     run.mkdir()
     metrics = {"epochs_run": epochs, "train_seconds": 600.0, "img_per_s": 300.0,
                "best_held_back_acc": 0.6, "best_epoch": epochs,
                "history": [{"epoch": epochs, "acc": 0.5, "val_acc": 0.6}],
-               "test": {"PublicTest": {"accuracy": public, "accuracy_tta": tta}}}
+               "test": {"PublicTest": {"accuracy": public, "accuracy_tta": tta,
+                                       "accuracy_flip": flip}}}
     (run / "metrics.json").write_text(json.dumps(metrics))
     return metrics
 
 
 def test_table_lists_runs_best_first_with_their_numbers(tmp_path):
     _run(tmp_path, "seed", 0.42, None)
-    _run(tmp_path, "alexnet48", 0.70, 0.715, epochs=60)
+    _run(tmp_path, "alexnet48", 0.70, 0.715, epochs=60, flip=0.712)
     (tmp_path / "untested").mkdir()
     table = results_markdown(tmp_path)
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert rows[0].startswith("| `alexnet48` | 70.0% | 71.5% | — | 60 | 10 min | 300 |")
-    assert rows[1].startswith("| `seed` | 42.0% | — |")
+    assert rows[0].startswith("| `alexnet48` | 70.0% | 71.2% | 71.5% | — | 60 | 10 min | 300 |")
+    assert rows[1].startswith("| `seed` | 42.0% | — | — |")
     assert len(rows) == 2
     assert "Kaggle 2013 winner" in table  # anchors come from anchors.json
 
