@@ -149,13 +149,19 @@ class EmotionPredictor:
             metrics = json.loads((Path(self.source) / "metrics.json").read_text())
         except (OSError, ValueError):
             return text + "; no metrics.json beside it."
-        acc = metrics.get("best_held_back_acc")
+        # the shipped weights: an average of epochs if the run made one
+        acc = metrics.get("averaged", {}).get("held_back_acc")
+        acc = metrics.get("best_held_back_acc") if acc is None else acc
         if acc is None:
             return text + "."
-        return (
-            text + f": {acc:.1%} accuracy on the held-back training slice after "
-            f"{metrics.get('epochs_run', '?')} epochs."
+        text += (
+            f": {acc:.1%} accuracy on the held-back training slice after "
+            f"{metrics.get('epochs_run', '?')} epochs"
         )
+        public = metrics.get("test", {}).get("PublicTest")
+        if public:
+            text += f", {public['accuracy']:.1%} on PublicTest"
+        return text + "."
 
     def predict_faces(
         self,

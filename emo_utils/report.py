@@ -40,7 +40,8 @@ def results_markdown(checkpoints: Path = REPO_ROOT / "checkpoints") -> str:
         private = metrics["test"].get("PrivateTest", {})
         lines.append(
             f"| `{run_dir.name}` | {_pct(public.get('accuracy'))} "
-            f"| {_pct(public.get('accuracy_flip'))} | {_pct(public.get('accuracy_tta'))} "
+            f"| {_pct(public.get('accuracy_flip'))} "
+            f"| {_pct(public.get('accuracy_tta'))} "
             f"| {_pct(private.get('accuracy'))} "
             f"| {metrics['epochs_run']} | {metrics['train_seconds'] / 60:.0f} min "
             f"| {metrics['img_per_s']:.0f} |"

@@ -238,7 +238,7 @@ def test_the_camera_cell_works_inside_jupyterlab(tmp_path):
 
 
 def test_an_insecure_page_says_how_to_reach_the_camera(voila_url):
-    """Served under a plain-http host name (not localhost) the browser hides the camera."""
+    """Under a plain-http host name (not localhost) the browser hides the camera."""
     playwright = pytest.importorskip("playwright.sync_api")
     port = voila_url.rsplit(":", 1)[1]
     args = [*fake_camera_args(None), "--host-resolver-rules=MAP emo-lab.test 127.0.0.1"]

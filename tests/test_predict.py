@@ -140,3 +140,17 @@ def test_broken_config(checkpoint_copy):
     (checkpoint_copy / "config.json").write_text('{"name": "x", "colour": 3}')
     with pytest.raises(CheckpointError, match="not a valid config"):
         EmotionPredictor.from_checkpoint(checkpoint_copy)
+
+
+def test_describe_names_the_shipped_weights_accuracy(tmp_path):
+    for name in ("config.json", "weights.npz"):
+        shutil.copy(SHIPPED_CHECKPOINT / name, tmp_path)
+    metrics = {"best_held_back_acc": 0.61, "epochs_run": 120,
+               "averaged": {"epochs": [91, 120], "held_back_acc": 0.675},
+               "test": {"PublicTest": {"accuracy": 0.7012}}}
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    text = EmotionPredictor.from_checkpoint(tmp_path).describe()
+    assert "67.5% accuracy on the held-back training slice after 120 epochs" in text
+    assert "70.1% on PublicTest" in text
+    (tmp_path / "metrics.json").unlink()
+    assert "no metrics.json" in EmotionPredictor.from_checkpoint(tmp_path).describe()

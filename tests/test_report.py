@@ -29,7 +29,9 @@ def test_table_lists_runs_best_first_with_their_numbers(tmp_path):
     (tmp_path / "untested").mkdir()
     table = results_markdown(tmp_path)
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert rows[0].startswith("| `alexnet48` | 70.0% | 71.2% | 71.5% | — | 60 | 10 min | 300 |")
+    assert rows[0].startswith(
+        "| `alexnet48` | 70.0% | 71.2% | 71.5% | — | 60 | 10 min | 300 |"
+    )
     assert rows[1].startswith("| `seed` | 42.0% | — | — |")
     assert len(rows) == 2
     assert "Kaggle 2013 winner" in table  # anchors come from anchors.json
