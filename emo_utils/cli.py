@@ -41,11 +41,15 @@ def _train(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty(),
         snapshots_from=args.snapshots_from,
     )
-    print(
-        f"done: best held-back accuracy {metrics['best_held_back_acc']:.3f} "
-        f"at epoch {metrics['best_epoch']}",
-        flush=True,
+    averaged = metrics.get("averaged")
+    shipped = (
+        f"mean of epochs {averaged['epochs'][0]}-{averaged['epochs'][1]}, held-back "
+        f"accuracy {averaged['held_back_acc']:.3f}"
+        if averaged
+        else f"best held-back accuracy {metrics['best_held_back_acc']:.3f} at epoch "
+        f"{metrics['best_epoch']}"
     )
+    print(f"done: {run_dir / 'weights.npz'} holds the {shipped}", flush=True)
     return 0
 
 

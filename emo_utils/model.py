@@ -163,6 +163,7 @@ ALEXNET48 = ModelConfig(
     warmup_epochs=1.0,
     restarts=(60,),  # a second, gentler cosine cycle of 60 epochs from lr 0.02
     restart_lr_scale=0.4,
+    average_last=60,  # ship the mean of the whole second cycle's weights (SWA)
     batch_size=128,
     num_epochs=120,
     augment={"flip": True, "rotate": 10.0, "crop_pad": 4, "erase": 0.5},

@@ -187,7 +187,7 @@ def fit(
     ``snapshots_from`` keeps every epoch's weights from that epoch on in
     run_dir/snapshots/ (for weight averaging, see emo_utils.averaging); a config
     with ``average_last`` keeps them itself and, after its last epoch, exports the
-    mean of those epochs' weights (batch norm re-measured) as weights.npz.
+    mean of those epochs' weights as weights.npz.
     A finished or interrupted run can be extended: a rerun may change the
     schedule's future (more epochs, a warm restart after the last epoch run).
     """
@@ -319,7 +319,7 @@ def fit(
             if on_epoch_end is not None:
                 on_epoch_end(state["history"])
     if window and state["epoch"] >= config.num_epochs:
-        trained |= _export_average(config, data, x_train, run_dir, state)
+        trained |= _export_average(config, data, run_dir, state)
     metrics = _metrics(config, state, seed, data)
     old = load_metrics(run_dir) or {}
     if not trained and "test" in old:  # same weights: their test results still hold
@@ -340,11 +340,11 @@ def averaging_window(config: ModelConfig) -> tuple[int, int] | None:
     return config.num_epochs - n + 1, config.num_epochs
 
 
-def _export_average(config, data, x_train, run_dir: Path, state: dict) -> bool:
+def _export_average(config, data, run_dir: Path, state: dict) -> bool:
     """weights.npz := mean of the last ``average_last`` epochs (once per run).
 
     Returns whether weights.npz changed."""
-    from .averaging import average_snapshots, recalibrate_batch_norm
+    from .averaging import average_snapshots
     from .predict import EmotionPredictor
 
     first, last = averaging_window(config)
@@ -352,7 +352,6 @@ def _export_average(config, data, x_train, run_dir: Path, state: dict) -> bool:
     if state.get("averaged", {}).get("epochs") == epochs:
         return False  # done by an earlier call
     weights = average_snapshots(run_dir, first, last)
-    weights = recalibrate_batch_norm(config, weights, x_train)
     probs = EmotionPredictor(config, weights).predict_faces(data.val_images)
     val_acc = float(np.mean(probs.argmax(1) == data.val_labels))
     tmp = run_dir / "weights.tmp.npz"
