@@ -17,6 +17,15 @@ DELEGATED = {  # subcommand: (module with a main(argv), help)
 
 
 def _train(args: argparse.Namespace) -> int:
+    """Train from the command line; expected problems print one clear line."""
+    try:
+        return _run_training(args)
+    except (ValueError, FileExistsError) as err:  # DataError is a ValueError
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _run_training(args: argparse.Namespace) -> int:
     from .data import load_fer2013
     from .model import get_config
     from .train import fit, hold_out, set_seed
@@ -40,6 +49,7 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=sys.stderr.isatty(),
         snapshots_from=args.snapshots_from,
+        overwrite=args.overwrite,
     )
     averaged = metrics.get("averaged")
     shipped = (
@@ -73,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--patience", type=int, default=None)
     train.add_argument("--held-back", type=float, default=0.05)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace trained weights that have no training state (the shipped model)",
+    )
     train.add_argument(
         "--snapshots-from",
         type=int,

@@ -176,6 +176,7 @@ def fit(
     max_steps_per_epoch: int | None = None,
     progress: bool = True,
     snapshots_from: int | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Train ``config`` on ``data`` into ``run_dir``; resume if the run was interrupted.
 
@@ -190,6 +191,8 @@ def fit(
     mean of those epochs' weights as weights.npz.
     A finished or interrupted run can be extended: a rerun may change the
     schedule's future (more epochs, a warm restart after the last epoch run).
+    Weights without a training state (e.g. the shipped checkpoint) are not replaced
+    unless ``overwrite``.
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -205,6 +208,13 @@ def fit(
         )
     config_path = run_dir / "config.json"
     state_dir = _find_state(run_dir)
+    if state_dir is None and (run_dir / "weights.npz").exists() and not overwrite:
+        raise FileExistsError(
+            f"{run_dir} holds trained weights but no training state to resume (the "
+            "shipped checkpoint, or a run whose state/ was deleted). Train into "
+            "another run directory, or pass overwrite=True (--overwrite) to replace "
+            "it; `git checkout -- checkpoints/` restores the shipped model."
+        )
     if state_dir is not None and config_path.exists():
         done = json.loads((state_dir / "state.json").read_text())["epoch"]
         _check_extends(ModelConfig.load(config_path), config, done, run_dir)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -89,6 +90,17 @@ def test_a_finished_run_extends_with_a_warm_restart_but_not_a_changed_past(
     moved = dataclasses.replace(longer, num_epochs=6, restarts=(1,))
     with pytest.raises(ValueError, match="epochs already run"):
         fit(moved, data, tmp_path, progress=False)
+
+
+def test_weights_without_a_state_are_not_overwritten_by_accident(tmp_path, data):
+    fit(TINY, data, tmp_path, num_epochs=1, progress=False)
+    shutil.rmtree(tmp_path / "state")  # like a fresh clone of the shipped checkpoint
+    before = (tmp_path / "weights.npz").read_bytes()
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        fit(TINY, data, tmp_path, num_epochs=1, progress=False)
+    assert (tmp_path / "weights.npz").read_bytes() == before
+    metrics = fit(TINY, data, tmp_path, num_epochs=1, progress=False, overwrite=True)
+    assert metrics["epochs_run"] == 1
 
 
 def test_early_stopping_stops_on_a_plateau(tmp_path, data):
