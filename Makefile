@@ -1,4 +1,5 @@
 # emotion-detection: the front door. `make` alone prints this help.
+SHELL := /bin/bash
 PYTHON ?= python3
 # TF=cpu installs tensorflow-cpu; TF=gpu installs tensorflow (CUDA machines)
 TF ?= cpu
@@ -39,9 +40,10 @@ format: setup  ## auto-format and fix lint
 data: setup  ## find FER2013, or explain where to get it (downloads with Kaggle credentials)
 	$(BIN)/python -m emo_utils data
 
-train: setup  ## train CONFIG (default alexnet48) into checkpoints/CONFIG; resumes if interrupted
+train: setup  ## train CONFIG (default alexnet48) into RUN_DIR (default checkpoints/CONFIG); resumes if interrupted; OVERWRITE=1 replaces the shipped weights
 	mkdir -p logs
-	$(BIN)/python -m emo_utils train --config $(CONFIG) $(if $(EPOCHS),--epochs $(EPOCHS)) 2>&1 | tee -a logs/train-$(CONFIG).log
+	set -o pipefail; $(BIN)/python -m emo_utils train --config $(CONFIG) $(if $(EPOCHS),--epochs $(EPOCHS)) \
+	  $(if $(RUN_DIR),--run-dir $(RUN_DIR)) $(if $(OVERWRITE),--overwrite) 2>&1 | tee -a logs/train-$(CONFIG).log
 
 eval: setup  ## evaluate the shipped checkpoint on the test split(s) -> evaluation.json
 	$(BIN)/python -m emo_utils eval --checkpoint checkpoints/$(CONFIG)

@@ -212,8 +212,8 @@ def fit(
         raise FileExistsError(
             f"{run_dir} holds trained weights but no training state to resume (the "
             "shipped checkpoint, or a run whose state/ was deleted). Train into "
-            "another run directory, or pass overwrite=True (--overwrite) to replace "
-            "it; `git checkout -- checkpoints/` restores the shipped model."
+            "another run directory, or pass --overwrite (make train OVERWRITE=1) to "
+            "replace it; `git checkout -- checkpoints/` restores the shipped model."
         )
     if state_dir is not None and config_path.exists():
         done = json.loads((state_dir / "state.json").read_text())["epoch"]
