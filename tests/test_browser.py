@@ -168,6 +168,16 @@ def test_snapshot_in_the_browser_shows_a_prediction(voila_url, tmp_path):
     }, indent=2) + "\n")
 
 
+def camera_error(page) -> str:
+    """The camera widget's error line, once the notebook has run and set it."""
+    error = page.locator(".emo-cam-error")
+    error.wait_for(state="attached", timeout=180_000)
+    page.wait_for_function(
+        "document.querySelector('.emo-cam-error').textContent.length > 0",
+        timeout=30_000)
+    return error.inner_text()
+
+
 def test_a_denied_camera_gets_a_plain_message(voila_url):
     """Without the fake-UI flag, headless Chromium refuses the camera; we say so."""
     playwright = pytest.importorskip("playwright.sync_api")
@@ -177,12 +187,7 @@ def test_a_denied_camera_gets_a_plain_message(voila_url):
         try:
             page = browser.new_page()
             page.goto(voila_url, timeout=180_000)
-            error = page.locator(".emo-cam-error")
-            error.wait_for(state="attached", timeout=180_000)
-            page.wait_for_function(
-                "document.querySelector('.emo-cam-error').textContent.length > 0",
-                timeout=30_000)
-            text = error.inner_text()
+            text = camera_error(page)
             page.locator(".emo-cam-snapshot").click()  # must not crash or send
             page.wait_for_timeout(500)
             status = page.locator(".emo-cam-status").inner_text()
@@ -248,12 +253,7 @@ def test_an_insecure_page_says_how_to_reach_the_camera(voila_url):
             page = browser.new_page()
             page.goto(f"http://emo-lab.test:{port}", timeout=180_000)
             assert page.evaluate("window.isSecureContext") is False
-            error = page.locator(".emo-cam-error")
-            error.wait_for(state="attached", timeout=180_000)
-            page.wait_for_function(
-                "document.querySelector('.emo-cam-error').textContent.length > 0",
-                timeout=30_000)
-            text = error.inner_text()
+            text = camera_error(page)
         finally:
             browser.close()
     assert "secure pages" in text
