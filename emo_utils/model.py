@@ -242,9 +242,19 @@ def learning_rate(config: ModelConfig, step: float, steps_per_epoch: int) -> flo
             start, end, peak = cycle
     local, total = step - start * spe, (end - start) * spe
     warm = max(1.0, config.warmup_epochs * spe)
-    progress = min(1.0, max(0.0, (local - warm) / max(1.0, total - warm)))
-    cosine = 0.5 * (1.0 + np.cos(np.pi * progress))
-    return float(peak * min(1.0, (local + 1.0) / warm) * (0.01 + 0.99 * cosine))
+    return float(_cycle_lr(np, local, total, warm, peak))
+
+
+def _cycle_lr(xp, local, total, warm: float, peak):
+    """Linear warm-up, then cosine decay to 1% of ``peak``, within one cycle.
+
+    ``xp`` is numpy or tensorflow: one formula for the reference and the graph.
+    """
+    progress = xp.minimum(
+        1.0, xp.maximum(0.0, (local - warm) / xp.maximum(1.0, total - warm))
+    )
+    cosine = 0.5 * (1.0 + xp.cos(np.pi * progress))
+    return peak * xp.minimum(1.0, (local + 1.0) / warm) * (0.01 + 0.99 * cosine)
 
 
 class ScheduledSGD(tflearn.optimizers.Optimizer):
@@ -272,15 +282,7 @@ class ScheduledSGD(tflearn.optimizers.Optimizer):
             local = step - tf.gather(starts, cycle)
             total = tf.gather(ends, cycle) - tf.gather(starts, cycle)
             warm = max(1.0, cfg.warmup_epochs * spe)
-            progress = tf.clip_by_value(
-                (local - warm) / tf.maximum(1.0, total - warm), 0.0, 1.0
-            )
-            cosine = 0.5 * (1.0 + tf.cos(np.pi * progress))
-            lr = (
-                tf.gather(peaks, cycle)
-                * tf.minimum(1.0, (local + 1.0) / warm)
-                * (0.01 + 0.99 * cosine)
-            )
+            lr = _cycle_lr(tf, local, total, warm, tf.gather(peaks, cycle))
             tf1.add_to_collection(tf1.GraphKeys.LR_VARIABLES, lr)
         self.learning_rate = lr
         self.tensor = tf1.train.MomentumOptimizer(
@@ -289,6 +291,17 @@ class ScheduledSGD(tflearn.optimizers.Optimizer):
             use_nesterov=cfg.optimizer == "nesterov",
             name=self.name,
         )
+
+
+def _weight_layer_args(layer: dict[str, Any], config: ModelConfig) -> dict[str, Any]:
+    """Arguments shared by conv and FC layers: L2 decay; with ``bn`` the layer is
+    linear and has no bias (batch norm's beta replaces it, then the activation)."""
+    return {
+        "activation": "linear" if layer.get("bn") else layer["activation"],
+        "regularizer": "L2" if config.weight_decay else None,
+        "weight_decay": config.weight_decay,
+        "bias": not layer.get("bn"),
+    }
 
 
 def _norm_and_activate(net, layer: dict[str, Any], name: str):
@@ -311,24 +324,19 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
     )
     if config.normalize:
         net = (net - config.mean) / config.std
-    reg = "L2" if config.weight_decay else None
     n_conv = n_fc = n_pool = 0
     flat = False
     for layer in config.layers:
         kind = layer["type"]
         if kind == "conv":
             n_conv += 1
-            act = "linear" if layer.get("bn") else layer["activation"]
             net = tflearn.conv_2d(
                 net,
                 layer["filters"],
                 layer["kernel"],
                 strides=layer.get("stride", 1),
-                activation=act,
-                regularizer=reg,
-                weight_decay=config.weight_decay,
-                bias=not layer.get("bn"),
                 name=f"conv{n_conv}",
+                **_weight_layer_args(layer, config),
             )
             net = _norm_and_activate(net, layer, f"conv{n_conv}")
         elif kind == "pool":
@@ -343,15 +351,11 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
             if not flat:
                 net = tflearn.flatten(net)
                 flat = True
-            act = "linear" if layer.get("bn") else layer["activation"]
             net = tflearn.fully_connected(
                 net,
                 layer["units"],
-                activation=act,
-                regularizer=reg,
-                weight_decay=config.weight_decay,
-                bias=not layer.get("bn"),
                 name=f"fc{n_fc}",
+                **_weight_layer_args(layer, config),
             )
             net = _norm_and_activate(net, layer, f"fc{n_fc}")
             if layer.get("dropout"):

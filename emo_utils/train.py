@@ -331,9 +331,10 @@ def fit(
     if window and state["epoch"] >= config.num_epochs:
         trained |= _export_average(config, data, run_dir, state)
     metrics = _metrics(config, state, seed, data)
-    old = load_metrics(run_dir) or {}
-    if not trained and "test" in old:  # same weights: their test results still hold
-        metrics["test"] = old["test"]
+    if not trained:  # same weights: their test results still hold
+        old = load_metrics(run_dir) or {}
+        if "test" in old:
+            metrics["test"] = old["test"]
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     return metrics
 
