@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import tensorflow as tf
 import tflearn
@@ -57,7 +58,7 @@ class ModelConfig:
     label_smoothing: float = 0.0
     augment: dict[str, Any] = field(
         default_factory=dict
-    )  # flip, rotate, crop_pad, erase
+    )  # flip, rotate, crop_pad, affine, degrade, erase
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
@@ -173,13 +174,15 @@ CONFIGS: dict[str, ModelConfig] = {c.name: c for c in (SEED, ALEXNET48)}
 
 
 def get_config(name: str) -> ModelConfig:
-    """Look up a named config ('seed', 'alexnet48')."""
-    try:
+    """A named config ('seed', 'alexnet48', ...) or a config.json file (pilots)."""
+    if name in CONFIGS:
         return CONFIGS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown config {name!r}; choose one of {sorted(CONFIGS)}"
-        ) from None
+    if name.endswith(".json") and Path(name).is_file():
+        return ModelConfig.load(name)
+    raise ValueError(
+        f"unknown config {name!r}; choose one of {sorted(CONFIGS)} or give the "
+        "path of a config.json"
+    )
 
 
 class FaceAugmentation(ImageAugmentation):
@@ -205,6 +208,78 @@ class FaceAugmentation(ImageAugmentation):
         return batch
 
 
+    def add_random_affine(
+        self, rotate: float, scale: tuple[float, float], shift: float
+    ) -> None:
+        """Rotation, zoom and shift in one warp per face (edges replicated).
+
+        Matches the face finder's own jitter: its boxes vary in size and position
+        by about this much, and heads tilt."""
+        self.methods.append(self._random_affine)
+        self.args.append([float(rotate), tuple(scale), float(shift)])
+
+    @staticmethod
+    def _random_affine(batch, rotate, scale, shift):
+        batch = np.array(batch, copy=True)
+        n, h, w = batch.shape[:3]
+        for i in range(n):
+            angle = np.random.uniform(-rotate, rotate)
+            zoom = np.random.uniform(*scale)
+            dx, dy = np.random.uniform(-shift, shift, size=2) * (w, h)
+            matrix = cv2.getRotationMatrix2D((w / 2 - 0.5, h / 2 - 0.5), angle, zoom)
+            matrix[:, 2] += (dx, dy)
+            batch[i, ..., 0] = cv2.warpAffine(
+                batch[i, ..., 0], matrix, (w, h), flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+        return batch
+
+    def add_random_degradation(self, prob: float) -> None:
+        """What separates webcam and web photos from FER2013, each with ``prob``:
+        gamma, blur (or down-and-up sampling), sensor noise, JPEG artefacts.
+
+        Applied to the equalised face, which is then equalised again, as the app
+        equalises every face after the camera has degraded it."""
+        self.methods.append(self._random_degradation)
+        self.args.append([float(prob)])
+
+    @staticmethod
+    def _random_degradation(batch, prob):
+        batch = np.array(batch, copy=True)
+        for i in range(len(batch)):
+            batch[i, ..., 0] = degrade_face(batch[i, ..., 0], prob, np.random)
+        return batch
+
+
+def degrade_face(face: np.ndarray, prob: float, rng) -> np.ndarray:
+    """One random photographic degradation pass over a float 0-255 (48,48) face."""
+    img = np.clip(face, 0, 255)
+    changed = False
+    if rng.rand() < prob:  # gamma: dark or washed-out exposure
+        img = 255.0 * (img / 255.0) ** np.exp(rng.uniform(-0.7, 0.7))
+        changed = True
+    if rng.rand() < prob:  # soft focus or a small, upscaled face
+        if rng.rand() < 0.5:
+            img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 1.5))
+        else:
+            small = int(rng.randint(20, 37))
+            img = cv2.resize(cv2.resize(img, (small, small), interpolation=cv2.INTER_AREA),
+                             img.shape[::-1], interpolation=cv2.INTER_LINEAR)
+        changed = True
+    if rng.rand() < prob:  # sensor noise
+        img = img + rng.normal(0.0, rng.uniform(3.0, 15.0), img.shape)
+        changed = True
+    img8 = np.clip(img, 0, 255).astype(np.uint8)
+    if rng.rand() < prob:  # JPEG artefacts
+        ok, buf = cv2.imencode(".jpg", img8, [cv2.IMWRITE_JPEG_QUALITY,
+                                              int(rng.randint(15, 60))])
+        img8 = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+        changed = True
+    if not changed:
+        return face
+    return cv2.equalizeHist(img8).astype(face.dtype)
+
+
 def make_augmentation(augment: dict[str, Any]) -> FaceAugmentation | None:
     """Turn a config's ``augment`` dict into TFLearn augmentation (None if empty)."""
     if not augment:
@@ -216,6 +291,11 @@ def make_augmentation(augment: dict[str, Any]) -> FaceAugmentation | None:
         aug.add_random_rotation(max_angle=float(augment["rotate"]))
     if augment.get("crop_pad"):
         aug.add_random_crop(INPUT_SHAPE[:2], padding=int(augment["crop_pad"]))
+    if augment.get("affine"):
+        affine = augment["affine"]
+        aug.add_random_affine(affine["rotate"], affine["scale"], affine["shift"])
+    if augment.get("degrade"):
+        aug.add_random_degradation(float(augment["degrade"]))
     if augment.get("erase"):
         aug.add_random_erasing(prob=float(augment["erase"]))
     return aug

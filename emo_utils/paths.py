@@ -1,0 +1,34 @@
+"""Where things live: the repository, the shipped checkpoint, data search folders.
+
+One place for every path root; modules import these names instead of building
+their own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHECKPOINTS = REPO_ROOT / "checkpoints"
+SHIPPED_CHECKPOINT = CHECKPOINTS / "alexnet48"
+# Searched in order when no data path is given (the course's shared copy last).
+DATA_DIRS = (REPO_ROOT / "data", REPO_ROOT.parent / "shared" / "data")
+
+
+def user_cache_dir() -> Path:
+    """Per-user cache folder: $EMO_CACHE_DIR, else $XDG_CACHE_HOME/emo_utils or
+    ~/.cache/emo_utils (never next to the data, which may be shared or read-only)."""
+    if os.environ.get("EMO_CACHE_DIR"):
+        return Path(os.environ["EMO_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "emo_utils"
+
+
+def relative_to_repo(path: str | os.PathLike) -> str:
+    """``path`` relative to the repository when inside it (for notebook output)."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
