@@ -5,15 +5,23 @@ same way. Accepted: ``fer2013.csv`` (or ``.csv.gz``), Kaggle's ``fer2013.tar.gz`
 ``icml_face_data.csv`` (column names with leading spaces), and the image-folder
 version (``train/`` and ``test/`` with one folder per emotion, or its ``.tar.gz``).
 
-Cache: the first load writes ``<source>.fer-cache.npz`` next to the source (or, when
-that folder is read-only, under ``data/.cache/`` or ``~/.cache/emo_utils``; set
-``$EMO_CACHE_DIR`` to choose). Its key is the source's size, mtime and the SHA-256 of
-its first MiB (file count, bytes and newest mtime for a folder); the arrays carry
-their own SHA-256. A cache whose key or checksum does not match is rebuilt.
+Cache: the first load writes ``<source name>-<path hash>.fer-cache.npz`` to the
+per-user cache folder (:func:`emo_utils.paths.user_cache_dir`: ``$EMO_CACHE_DIR``, else
+``$XDG_CACHE_HOME/emo_utils`` or ``~/.cache/emo_utils``), never beside the data, which
+may be shared or read-only. Its key is the source's size, mtime and the SHA-256 of its
+first MiB (file count, bytes and newest mtime for a folder); the arrays carry their
+own SHA-256. A cache whose key or checksum does not match is rebuilt. When that folder
+is not writable the data loads without a cache and ``Dataset.note`` says so.
+
+Damaged input of any kind (a cut-short or garbled .gz/.tar.gz, an empty, cut or
+unreadable image, a CSV without header or with extra fields) raises one DataError
+naming the file (for an image, the image) and the fix; nothing is skipped silently.
 """
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -22,6 +30,7 @@ import os
 import re
 import tarfile
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,11 +43,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 from tqdm.utils import CallbackIOWrapper
 
+from . import paths
 from .labels import EMOTIONS, NUM_CLASSES, SPLITS
+from .paths import REPO_ROOT as REPO_ROOT  # re-exported: importers move to .paths
 
 IMAGE_SIZE = 48
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SPLIT_SEED = 0
 CACHE_SUFFIX = ".fer-cache.npz"
 CACHE_VERSION = 1
@@ -54,6 +64,7 @@ PREFERRED_FILES = (
 _IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp"}
 _FOLDER_SPLITS = {"train": "Training", "training": "Training", "test": "PublicTest"}
 _FIX = "Re-download the file (see data/README.md, or run `make data`)."
+_IMAGE_FIX = "Delete it or re-download the data (see data/README.md, or `make data`)."
 _LFS_HEAD = b"version https://git-lfs.github.com/spec"
 
 
@@ -112,8 +123,8 @@ class Dataset:
 
 
 def _search_dirs() -> list[Path]:
-    """Folders searched when no path is given: <repo>/data, <repo>/../shared/data."""
-    return [REPO_ROOT / "data", REPO_ROOT.parent / "shared" / "data"]
+    """Folders searched when no path is given: :data:`emo_utils.paths.DATA_DIRS`."""
+    return list(paths.DATA_DIRS)
 
 
 def _is_image_root(folder: Path) -> bool:
@@ -156,7 +167,7 @@ def find_data(path: str | os.PathLike | None = None) -> Path:
             )
         raise DataNotFoundError(
             f"{where}{origin} does not exist. Put FER2013 at "
-            f"{REPO_ROOT / 'data' / 'fer2013.csv'}; `make data` says where to get it."
+            f"{paths.DATA_DIRS[0] / 'fer2013.csv'}; `make data` says where to get it."
         )
     searched = _search_dirs()
     for folder in searched:
@@ -171,7 +182,7 @@ def find_data(path: str | os.PathLike | None = None) -> Path:
         + ", ".join(str(f) for f in searched)
         + f"). Put fer2013.csv (or .csv.gz, Kaggle's fer2013.tar.gz, "
         f"icml_face_data.csv, or the train/ test/ image folders) in "
-        f"{REPO_ROOT / 'data'}/ or set EMO_DATA=/path/to/it. `make data` says where "
+        f"{paths.DATA_DIRS[0]}/ or set EMO_DATA=/path/to/it. `make data` says where "
         "to get it and downloads it when you have Kaggle credentials."
     )
 
@@ -205,9 +216,39 @@ def _check_head(head: bytes, name: str) -> None:
         )
 
 
+def _compressed_error(name: str, err: BaseException, kind: str) -> DataError:
+    """The DataError for a .gz or .tar.gz that ends early or does not decompress."""
+    text = " ".join(str(err).split())
+    if isinstance(err, EOFError) or re.search("unexpected end|truncated", text):
+        return DataError(
+            f"{name} is cut short: its {kind} data ends early (an interrupted "
+            f"download or copy). {_FIX}"
+        )
+    return DataError(f"{name} is damaged: its {kind} data is corrupt ({text}). {_FIX}")
+
+
+_GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def _gzip_damage(path: Path) -> BaseException | None:
+    """The error met decompressing all of ``path`` (CRC included), None if intact."""
+    try:
+        with gzip.open(path, "rb") as g:
+            while g.read(1 << 22):
+                pass
+    except _GZIP_ERRORS as err:
+        return err
+    return None
+
+
 @contextmanager
 def _open_source(path: Path, progress: bool) -> Iterator[IO[bytes]]:
-    """Open a (gzipped) file as bytes with a progress bar over the bytes on disk."""
+    """Open a (gzipped) file as bytes with a progress bar over the bytes on disk.
+
+    A gzip stream that ends early or is corrupt, wherever the reader meets it, raises
+    DataError ("cut short" / "damaged") instead of EOFError or zlib.error; so does a
+    bad row that is really garbled gzip data (checked only after such an error).
+    """
     with open(path, "rb") as f:
         magic = f.read(2)
         head = f.read(4096)
@@ -218,13 +259,21 @@ def _open_source(path: Path, progress: bool) -> Iterator[IO[bytes]]:
         try:
             with gzip.open(path, "rb") as g:
                 _check_head(g.read(4096), path.name)
-        except (OSError, EOFError) as err:
-            raise DataError(f"{path.name}: broken gzip file ({err}). {_FIX}") from err
+        except _GZIP_ERRORS as err:
+            raise _compressed_error(path.name, err, "gzip") from err
     with _bytes_bar(path, progress) as bar, open(path, "rb") as raw:
         wrapped = CallbackIOWrapper(bar.update, raw, "read")
         if gzipped:
             with gzip.GzipFile(fileobj=wrapped) as stream:
-                yield stream
+                try:
+                    yield stream
+                except _GZIP_ERRORS as err:
+                    raise _compressed_error(path.name, err, "gzip") from err
+                except DataError as err:
+                    damage = _gzip_damage(path)
+                    if damage is None:
+                        raise
+                    raise _compressed_error(path.name, damage, "gzip") from err
         else:
             yield wrapped
 
@@ -247,18 +296,60 @@ def _bytes_bar(path: Path, progress: bool) -> tqdm:
 _COLUMNS = {"emotion": "emotion", "pixels": "pixels", "usage": "Usage"}
 
 
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _headerless(columns: list[str]) -> str | None:
+    """The header a CSV whose first line is already a face should have, else None."""
+    names = [str(c).strip() for c in columns]
+    if not (names and names[0].isdigit() and any(len(c.split()) > 100 for c in names)):
+        return None
+    return ",".join(
+        "emotion" if c.isdigit() else "pixels" if len(c.split()) > 100 else "Usage"
+        for c in names
+    )
+
+
 def _normalise_columns(columns: list[str], name: str) -> list[str]:
     """Map ' Usage', 'PIXELS', ... to the canonical names; raise on missing columns."""
     mapped = [_COLUMNS.get(str(c).strip().lower(), str(c).strip()) for c in columns]
     missing = [c for c in ("emotion", "pixels") if c not in mapped]
+    header = _headerless(columns) if missing else None
+    if header:
+        raise DataError(
+            f"{name} has no header row: line 1 is already a face (emotion "
+            f"{str(columns[0]).strip()}). Add the line '{header}' at the top, or "
+            "re-download the file (see data/README.md, or run `make data`)."
+        )
     if missing:
         raise DataError(
             f"{name}: missing column(s) {', '.join(missing)}; found "
-            f"{', '.join(repr(str(c)) for c in columns[:6])}. A FER2013 CSV has the "
-            "header 'emotion,pixels,Usage' (icml_face_data.csv: 'emotion, Usage, "
-            f"pixels'). {_FIX}"
+            f"{', '.join(repr(_short(str(c))) for c in columns[:6])}. A FER2013 CSV "
+            "has the header 'emotion,pixels,Usage' (icml_face_data.csv: 'emotion, "
+            f"Usage, pixels'). {_FIX}"
         )
     return mapped
+
+
+def _extra_fields(name: str, line: int, saw: int, header: list[str]) -> DataError:
+    expected = len(header)
+    return DataError(
+        f"{name} row {line - 1} (line {line}): {saw} fields, {saw - expected} more "
+        f"than the {expected} in the header ({_short(','.join(header), 40)}): extra "
+        "field(s), a stray comma? Remove them from that line, or re-download the file "
+        "(see data/README.md, or run `make data`)."
+    )
+
+
+def _first_lines(stream: IO[bytes], count: int) -> list[list[str]]:
+    """The first ``count`` lines of a seekable stream, as CSV fields ([] on failure)."""
+    try:
+        stream.seek(0)
+        lines = [stream.readline().decode("utf-8-sig", "replace") for _ in range(count)]
+    except (OSError, ValueError, AttributeError, *_GZIP_ERRORS):
+        return []
+    return list(csv.reader(lines))
 
 
 def _pixel_problem(text: str) -> str:
@@ -297,11 +388,6 @@ def _parse_pixel_rows(
     return out.reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
 
 
-def parse_pixels(pixels: pd.Series, source: str) -> npt.NDArray[np.uint8]:
-    """Parse space-separated pixel strings into (N,48,48) uint8; errors name the row."""
-    return _parse_pixel_rows(pixels.fillna("").astype(str).tolist(), source, 1)
-
-
 def _parse_labels(values: pd.Series, name: str, first_row: int) -> np.ndarray:
     numbers = pd.to_numeric(values.str.strip(), errors="coerce").to_numpy(float)
     bad = np.flatnonzero(~np.isin(numbers, np.arange(NUM_CLASSES)))
@@ -335,6 +421,7 @@ def _read_csv_stream(
     """Read a FER2013-layout CSV stream in chunks; returns images, labels, usage."""
     images, labels, usage = [], [], []
     row = 1
+    header: list[str] = []
     try:
         reader = pd.read_csv(
             stream,
@@ -342,21 +429,36 @@ def _read_csv_stream(
             keep_default_na=False,
             chunksize=chunksize,
             skipinitialspace=False,
+            index_col=False,  # a first row with extra fields is an error, not an index
         )
-        for chunk in reader:
-            chunk.columns = _normalise_columns(list(chunk.columns), name)
-            chunk = chunk.fillna("")
-            labels.append(_parse_labels(chunk["emotion"], name, row))
-            images.append(_parse_pixel_rows(chunk["pixels"].tolist(), name, row))
-            if "Usage" in chunk:
-                usage.append(_parse_usage(chunk["Usage"], name, row))
-            else:
-                usage.append(np.full(len(chunk), "", dtype="<U11"))
-            row += len(chunk)
+        with warnings.catch_warnings():
+            # pandas only warns (and drops data) when the first row has extra fields
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            for chunk in reader:
+                header = header or [str(c) for c in chunk.columns]
+                chunk.columns = _normalise_columns(list(chunk.columns), name)
+                chunk = chunk.fillna("")
+                labels.append(_parse_labels(chunk["emotion"], name, row))
+                images.append(_parse_pixel_rows(chunk["pixels"].tolist(), name, row))
+                if "Usage" in chunk:
+                    usage.append(_parse_usage(chunk["Usage"], name, row))
+                else:
+                    usage.append(np.full(len(chunk), "", dtype="<U11"))
+                row += len(chunk)
+    except pd.errors.ParserWarning as err:
+        lines = _first_lines(stream, 2)
+        if len(lines) < 2:
+            raise DataError(f"{name} row 1 (line 2): extra fields. {_FIX}") from err
+        raise _extra_fields(name, 2, len(lines[1]), lines[0]) from err
     except pd.errors.EmptyDataError as err:
         raise DataError(f"{name} is empty (no header, no rows). {_FIX}") from err
     except pd.errors.ParserError as err:
-        raise DataError(f"{name}: not a valid CSV ({err}). {_FIX}") from err
+        text = " ".join(str(err).split())
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+        header = header or (_first_lines(stream, 1) or [[]])[0]
+        if found and int(found[1]) == len(header):
+            raise _extra_fields(name, int(found[2]), int(found[3]), header) from err
+        raise DataError(f"{name}: not a valid CSV ({text}). {_FIX}") from err
     except UnicodeDecodeError as err:
         raise DataError(f"{name}: not a text CSV ({err}). {_FIX}") from err
     if sum(len(chunk) for chunk in labels) == 0:
@@ -438,12 +540,59 @@ def _split_of(parts: tuple[str, ...], where: str) -> tuple[str, int]:
     return split, EMOTIONS.index(emotion)
 
 
-def _decode(data: bytes, where: str) -> np.ndarray:
+def _jpeg_cut_short(data: bytes) -> bool:
+    """True for a JPEG whose data ends before its end-of-image marker.
+
+    OpenCV decodes such a file without complaint (grey below the cut); Pillow is the
+    judge only when the last bytes are not the marker (trailing junk is allowed).
+    """
+    if data[:2] != b"\xff\xd8" or data.rstrip(b"\0\r\n ")[-2:] == b"\xff\xd9":
+        return False
+    import PIL.Image
+
+    try:
+        with PIL.Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except OSError as err:
+        return "truncated" in str(err)
+    return False
+
+
+def _decode(data: bytes, where: str) -> npt.NDArray[np.uint8]:
+    """One image file's bytes -> uint8 (48,48) grey face; DataError naming ``where``.
+
+    16-bit PNGs are scaled to 8 bits (value / 257). One whose values all fit in 0-255
+    (8-bit data saved as 16-bit) would scale to black, so it is refused with the fix.
+    """
     import cv2
 
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if not data:
+        raise DataError(f"{where} is empty (0 bytes), not an image. {_IMAGE_FIX}")
+    if _jpeg_cut_short(data):
+        raise DataError(
+            f"{where} is cut short (its JPEG data ends before the end-of-image "
+            f"marker). {_IMAGE_FIX}"
+        )
+    flags = cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    except cv2.error:
+        image = None
     if image is None:
-        raise DataError(f"{where}: not a readable image. {_FIX}")
+        raise DataError(f"{where}: not a readable image. {_IMAGE_FIX}")
+    if image.dtype == np.uint16:
+        if image.max() <= 255:
+            raise DataError(
+                f"{where} is a 16-bit image whose values are all 0-255 (8-bit pixels "
+                "saved as 16-bit), so scaled to 8 bits it would be black. Re-save it "
+                "as 8-bit: cv2.imwrite(path, image.astype(np.uint8))."
+            )
+        image = ((image.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise DataError(
+            f"{where} has {image.dtype} pixels; save it as an 8-bit grey or colour "
+            "image (PNG, JPEG or BMP)."
+        )
     if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
         size = (IMAGE_SIZE, IMAGE_SIZE)
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
@@ -455,7 +604,12 @@ def _folder_dataset(
     source: Path,
     progress: bool,
 ) -> Dataset:
-    """Decode (parts, bytes) entries of the image-folder layout into a Dataset."""
+    """Decode (parts, bytes) entries of the image-folder layout into a Dataset.
+
+    A damaged image (empty, cut short, unreadable, unreadable file) raises DataError
+    naming it (the full path in a folder, ``archive: member`` in a tar.gz): one bad
+    file stops the load rather than being skipped, so no face goes missing unnoticed.
+    """
     if not entries:
         raise DataError(
             f"{source}: no images found under train/<emotion>/ or test/<emotion>/. "
@@ -474,9 +628,18 @@ def _folder_dataset(
             leave=False,
         )
     ):
-        where = f"{source.name}: {'/'.join(parts)}"
+        where = (
+            str(source.joinpath(*parts))
+            if source.is_dir()
+            else f"{source.name}: {'/'.join(parts)}"
+        )
         usage[i], labels[i] = _split_of(parts, str(source.name))
-        images[i] = _decode(data() if callable(data) else data, where)
+        if callable(data):
+            try:
+                data = data()
+            except OSError as err:
+                raise DataError(f"{where} cannot be read ({err.strerror}).") from err
+        images[i] = _decode(data, where)
     note = "image-folder layout: train/ used as Training, test/ used as PublicTest"
     if (usage == "PrivateTest").any():
         note += (
@@ -530,8 +693,8 @@ def read_fer_tar(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
                     and not any(p.startswith(".") for p in parts)
                 ):
                     entries.append((parts, data))
-    except (tarfile.TarError, OSError, EOFError) as err:
-        raise DataError(f"{path.name}: broken tar.gz archive ({err}). {_FIX}") from err
+    except (tarfile.TarError, OSError, *_GZIP_ERRORS) as err:
+        raise _compressed_error(path.name, err, "tar.gz") from err
     return _folder_dataset(entries, path, progress)
 
 
@@ -585,18 +748,26 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK) and bool(mode & 0o222)
 
 
-def cache_candidates(source: Path) -> list[Path]:
-    """Where the cache of ``source`` may live, in order ($EMO_CACHE_DIR if set)."""
+def cache_path(source: str | os.PathLike) -> Path:
+    """Where the cache of ``source`` lives: the per-user cache folder
+    (:func:`emo_utils.paths.user_cache_dir`), named after the source and its path."""
     source = Path(source).resolve()
     tag = hashlib.sha256(str(source).encode()).hexdigest()[:10]
-    name = f"{source.name}-{tag}{CACHE_SUFFIX}"
-    if os.environ.get("EMO_CACHE_DIR"):
-        return [Path(os.environ["EMO_CACHE_DIR"]).expanduser() / name]
-    return [
-        source.with_name(source.name + CACHE_SUFFIX),
-        REPO_ROOT / "data" / ".cache" / name,
-        Path.home() / ".cache" / "emo_utils" / name,
-    ]
+    return paths.user_cache_dir() / f"{source.name}-{tag}{CACHE_SUFFIX}"
+
+
+def _make_folder(folder: Path) -> bool:
+    """Create ``folder`` if needed; False when it is not, or cannot be, writable."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not _writable(existing):
+        return False
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return folder.is_dir() and _writable(folder)
 
 
 def _load_cache(cache: Path, key: str) -> Dataset | None:
@@ -613,34 +784,32 @@ def _load_cache(cache: Path, key: str) -> Dataset | None:
         return None
 
 
-def _save_cache(dataset: Dataset, key: str, candidates: list[Path]) -> Path | None:
-    """Write the cache atomically to the first writable candidate; None if none is."""
-    for cache in candidates:
-        folder = cache.parent
-        try:
-            if not folder.exists() and _writable(folder.parent):
-                folder.mkdir(parents=True, exist_ok=True)
-            if not _writable(folder):
-                continue
-            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                np.savez(
-                    f,
-                    images=dataset.images,
-                    labels=dataset.labels,
-                    usage=dataset.usage,
-                    source=np.str_(dataset.source),
-                    note=np.str_(dataset.note),
-                    key=np.str_(key),
-                    checksum=np.str_(
-                        _checksum(dataset.images, dataset.labels, dataset.usage)
-                    ),
-                )
-            os.replace(tmp, cache)
-            return cache
-        except OSError:
-            continue
-    return None
+def _save_cache(dataset: Dataset, key: str, cache: Path) -> str:
+    """Write the cache atomically; "" when written, else why not (for the note)."""
+    folder = cache.parent
+    tip = "set EMO_CACHE_DIR to one to make the next load fast"
+    if not _make_folder(folder):
+        return f"not cached: {folder} is not a writable folder ({tip})"
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                images=dataset.images,
+                labels=dataset.labels,
+                usage=dataset.usage,
+                source=np.str_(dataset.source),
+                note=np.str_(dataset.note),
+                key=np.str_(key),
+                checksum=np.str_(
+                    _checksum(dataset.images, dataset.labels, dataset.usage)
+                ),
+            )
+        os.replace(tmp, cache)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        return f"not cached: could not write {cache} ({err.strerror}; {tip})"
+    return ""
 
 
 # ----------------------------------------------------------------------- entry point
@@ -651,21 +820,25 @@ def load_fer2013(
 ) -> Dataset:
     """Find and load FER2013 (see :func:`find_data`), through the checksummed cache.
 
-    The first load of the full CSV takes a few seconds, later loads well under one.
+    The first load of the full CSV takes a few seconds, later loads well under one
+    (cache: :func:`cache_path`). When the cache folder is not writable the data still
+    loads, and ``note`` ends with one "not cached: ..." sentence saying why.
     Raises DataError (file, row and fix) for anything missing or malformed.
     """
     source = find_data(path)
     if not cache:
         return read_source(source, progress=progress)
     key = _fingerprint(source)
-    candidates = cache_candidates(source)
-    for candidate in candidates:
-        if candidate.is_file():
-            dataset = _load_cache(candidate, key)
-            if dataset is not None:
-                return dataset
+    cached = cache_path(source)
+    if cached.is_file():
+        dataset = _load_cache(cached, key)
+        if dataset is not None:
+            return dataset
     dataset = read_source(source, progress=progress)
-    _save_cache(dataset, key, candidates)
+    problem = _save_cache(dataset, key, cached)
+    if problem:
+        note = "; ".join(n for n in (dataset.note, problem) if n)
+        dataset = dataclasses.replace(dataset, note=note)
     return dataset
 
 

@@ -14,9 +14,11 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
-from .data import REPO_ROOT, DataError, find_data, load_fer2013
+from . import paths
+from .data import DataError, find_data, load_fer2013
 from .labels import EMOTIONS
 
 COMPETITION = (
@@ -75,14 +77,30 @@ def unpack_download(archive: Path, data_dir: Path) -> Path | None:
     """Put the FER2013 of a Kaggle zip into data_dir; return what was written.
 
     Competition zip: fer2013.csv out of its fer2013.tar.gz (else icml_face_data.csv).
-    Image dataset zip: its train/ and test/ folders.
+    Image dataset zip: its train/ and test/ folders. A zip (or the tar.gz inside it)
+    that is cut short or corrupt raises DataError naming it and the fix.
     """
+    try:
+        return _unpack(archive, data_dir)
+    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as err:
+        raise DataError(
+            f"{archive.name} is cut short or damaged ({err}): an interrupted "
+            "download. Delete it and run `make data` again, or download it by hand "
+            "(see data/README.md)."
+        ) from err
+
+
+def _unpack(archive: Path, data_dir: Path) -> Path | None:
     with zipfile.ZipFile(archive) as zipped:
         names = zipped.namelist()
         if "fer2013.tar.gz" in names:
             inner = io.BytesIO(zipped.read("fer2013.tar.gz"))
             with tarfile.open(fileobj=inner, mode="r:gz") as tar:
-                member = next(m for m in tar if m.name.endswith("fer2013.csv"))
+                member = next(
+                    (m for m in tar if m.name.endswith("fer2013.csv")), None
+                )
+                if member is None:
+                    return None
                 target = data_dir / "fer2013.csv"
                 with tar.extractfile(member) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
@@ -114,7 +132,11 @@ def download(data_dir: Path) -> Path | None:
                 file=sys.stderr,
             )
             continue
-        written = unpack_download(archive, data_dir)
+        try:
+            written = unpack_download(archive, data_dir)
+        except DataError as err:
+            print(f"  error: {err}", file=sys.stderr)
+            continue
         if written is not None:
             archive.unlink()
             print(f"  unpacked to {written}")
@@ -139,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         help="never call the Kaggle CLI, only report",
     )
     args = parser.parse_args(argv)
-    data_dir = REPO_ROOT / "data"
+    data_dir = paths.DATA_DIRS[0]
     found = args.path
     try:
         find_data(args.path)

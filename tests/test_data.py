@@ -15,20 +15,25 @@ import cv2
 import numpy as np
 import pytest
 
-from emo_utils import data, fetch
+from emo_utils import data, fetch, paths
 from emo_utils.data import DataError, Dataset, find_data, load_fer2013, read_fer_csv
 from emo_utils.labels import EMOTIONS
 
 from .conftest import LFS_POINTER, make_fer_csv, make_fer_rows
+from .helpers import write_cut_gzip
 
 TRAINING_COUNTS = [3995, 436, 4097, 7215, 4830, 3171, 4965]
 
 
+_REAL_SEARCH_DIRS = data._search_dirs
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """No user settings leak in; the default search finds nothing unless a test says."""
+def _isolated(monkeypatch, tmp_path_factory, tmp_path):
+    """No user settings leak in; the default search finds nothing unless a test says;
+    caches go to a fresh folder outside tmp_path (never ~/.cache)."""
     monkeypatch.delenv("EMO_DATA", raising=False)
-    monkeypatch.delenv("EMO_CACHE_DIR", raising=False)
+    monkeypatch.setenv("EMO_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
     monkeypatch.setattr(data, "_search_dirs", lambda: [tmp_path / "nowhere"])
 
 
@@ -182,10 +187,21 @@ def test_search_order_path_then_env_then_default_dirs(tmp_path, monkeypatch):
     assert find_data(explicit) == explicit
 
 
-def test_default_search_dirs_are_repo_data_then_shared(monkeypatch):
-    monkeypatch.undo()  # the real _search_dirs
-    dirs = data._search_dirs()
-    assert dirs == [data.REPO_ROOT / "data", data.REPO_ROOT.parent / "shared" / "data"]
+def test_default_search_dirs_are_paths_data_dirs(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_search_dirs", _REAL_SEARCH_DIRS)
+    assert data._search_dirs() == list(paths.DATA_DIRS)
+    assert paths.DATA_DIRS[0] == paths.REPO_ROOT / "data"
+    assert data.REPO_ROOT == paths.REPO_ROOT  # still importable from emo_utils.data
+    first, second = tmp_path / "first", tmp_path / "second"
+    second.mkdir()
+    make_fer_csv(second, name="fer2013.csv.gz")
+    monkeypatch.setattr(paths, "DATA_DIRS", (first, second))
+    assert find_data() == second / "fer2013.csv.gz"
+    with pytest.raises(DataError, match=f"Put FER2013 at {first}/fer2013.csv"):
+        find_data(tmp_path / "absent.csv")
+    (second / "fer2013.csv.gz").unlink()
+    with pytest.raises(DataError, match=f"in {first}/ or set EMO_DATA"):
+        find_data()
 
 
 # -------------------------------------------------------------------------- errors
@@ -281,13 +297,182 @@ def test_image_folder_with_unknown_emotion(tmp_path):
         load_fer2013(tmp_path)
 
 
+# ------------------------------------------------------------------ damaged files
+
+
+def _image_tar(folder: Path, archive: Path) -> Path:
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname="fer2013")
+    return archive
+
+
+def _garble(path: Path) -> Path:
+    """Overwrite 2 KB in the middle of a file with zeros (a bad sector, a bad copy)."""
+    raw = bytearray(path.read_bytes())
+    middle = len(raw) // 2
+    raw[middle : middle + 2048] = bytes(2048)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_gzip_cut_short_names_the_file_and_the_fix(tmp_path):
+    path = write_cut_gzip(tmp_path)
+    with pytest.raises(EOFError):  # a real gzip cut short
+        gzip.decompress(path.read_bytes())
+    with pytest.raises(DataError, match=r"fer2013\.csv\.gz is cut short.*Re-download"):
+        load_fer2013(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fer2013.csv.gz"]
+
+
+def test_gzip_garbled_in_the_middle_is_a_data_error(tmp_path):
+    path = _garble(make_fer_csv(tmp_path, per_class=20, name="fer2013.csv.gz"))
+    with pytest.raises(DataError, match=r"fer2013\.csv\.gz is damaged.*Re-download"):
+        load_fer2013(path)
+
+
+def test_make_data_reports_a_cut_gzip_in_one_line(tmp_path, capsys):
+    path = write_cut_gzip(tmp_path)
+    assert fetch.main(["--path", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: fer2013.csv.gz is cut short")
+
+
+def test_plain_csv_cut_short_names_the_last_row(tmp_path):
+    path = make_fer_csv(tmp_path)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) - 3000])  # mid-way through the last row
+    with pytest.raises(DataError, match=r"fer2013\.csv row 14 \(line 15\): \d+ pixels"):
+        load_fer2013(path)
+
+
+def test_image_tar_cut_short_names_the_file_and_the_fix(tmp_path):
+    _write_image_folder(tmp_path / "src")
+    archive = _image_tar(tmp_path / "src", tmp_path / "fer2013-images.tar.gz")
+    raw = archive.read_bytes()
+    for fraction in (0.1, 0.5, 0.9):
+        archive.write_bytes(raw[: int(len(raw) * fraction)])
+        with pytest.raises(
+            DataError, match=r"fer2013-images\.tar\.gz is cut short.*Re-download"
+        ):
+            load_fer2013(archive, cache=False)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["folder", "tar.gz"])
+def test_empty_image_is_named_with_the_fix(tmp_path, packed):
+    """Decision: a damaged image is a DataError naming it (never a silent skip)."""
+    root = tmp_path / "fer"
+    _write_image_folder(root)
+    (root / "train" / "happy").mkdir(parents=True, exist_ok=True)
+    (root / "train" / "happy" / "Training_900.jpg").write_bytes(b"")
+    if packed:
+        source = _image_tar(root, tmp_path / "fer2013-images.tar.gz")
+        where = "fer2013-images.tar.gz: fer2013/train/happy/Training_900.jpg"
+    else:
+        source, where = root, str(root / "train" / "happy" / "Training_900.jpg")
+    with pytest.raises(DataError) as err:
+        load_fer2013(source)
+    message = str(err.value)
+    assert message.startswith(f"{where} is empty (0 bytes)")
+    assert "Delete it or re-download" in message
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["folder", "tar.gz"])
+def test_cut_and_garbled_jpegs_are_named(tmp_path, packed):
+    root = tmp_path / "fer"
+    images, _, _ = _write_image_folder(root)
+    ok, jpeg = cv2.imencode(".jpg", images[0], [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    folder = root / "train" / "angry"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Training_901.jpg").write_bytes(jpeg.tobytes()[: len(jpeg) // 2])
+    source = _image_tar(root, tmp_path / "images.tar.gz") if packed else root
+    with pytest.raises(DataError, match=r"train/angry/Training_901\.jpg is cut short"):
+        load_fer2013(source, cache=False)
+    (folder / "Training_901.jpg").write_bytes(b"\xff\xd8" + bytes(500) + b"\xff\xd9")
+    source = _image_tar(root, tmp_path / "images2.tar.gz") if packed else root
+    with pytest.raises(DataError, match=r"Training_901\.jpg: not a readable image"):
+        load_fer2013(source, cache=False)
+
+
+def test_16_bit_png_is_scaled_and_8_bit_values_in_16_bits_get_the_right_hint(
+    tmp_path,
+):
+    root = tmp_path / "fer"
+    _write_image_folder(root)
+    file = sorted(root.rglob("*.png"))[0]
+    face = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
+    expected = _sorted_by_image(load_fer2013(root, cache=False))[0]
+    assert cv2.imwrite(str(file), face.astype(np.uint16) * 257)  # full 16-bit range
+    assert cv2.imread(str(file), cv2.IMREAD_UNCHANGED).dtype == np.uint16
+    np.testing.assert_array_equal(
+        _sorted_by_image(load_fer2013(root, cache=False))[0], expected
+    )
+    assert cv2.imwrite(str(file), face.astype(np.uint16))  # 0-255 saved as 16-bit
+    with pytest.raises(DataError) as err:
+        load_fer2013(root, cache=False)
+    message = str(err.value)
+    assert message.startswith(f"{file} is a 16-bit image")
+    assert ".astype(np.uint8)" in message  # the right conversion, not the float one
+    assert "* 255" not in message
+
+
+def test_csv_without_header_gets_a_short_message(tmp_path):
+    lines = make_fer_csv(tmp_path).read_text().splitlines()
+    (tmp_path / "fer2013.csv").write_text("\n".join(lines[1:]) + "\n")
+    with pytest.raises(DataError) as err:
+        load_fer2013(tmp_path / "fer2013.csv")
+    message = str(err.value)
+    assert message.startswith("fer2013.csv has no header row")
+    assert "emotion,pixels,Usage" in message
+    assert len(message) < 300
+
+
+@pytest.mark.parametrize("row", [0, 4])
+def test_extra_fields_are_reported_as_extra_fields(tmp_path, row):
+    lines = make_fer_csv(tmp_path).read_text().splitlines()
+    lines[row + 1] += ",Training"
+    (tmp_path / "fer2013.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as err:
+        load_fer2013(tmp_path / "fer2013.csv")
+    message = str(err.value)
+    assert message.startswith(f"fer2013.csv row {row + 1} (line {row + 2}): ")
+    assert "extra field" in message
+    assert "3 in the header" in message
+    assert "\n" not in message
+    assert len(message) < 300
+
+
+def test_damaged_kaggle_zip_is_a_data_error(tmp_path, monkeypatch, capsys):
+    images_dir = tmp_path / "img"
+    _write_image_folder(images_dir)
+    zipped = tmp_path / "fer2013.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        for file in images_dir.rglob("*.png"):
+            z.write(file, file.relative_to(images_dir).as_posix())
+    raw = zipped.read_bytes()
+    zipped.write_bytes(raw[: len(raw) // 2])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(DataError, match=r"fer2013\.zip is cut short or damaged"):
+        fetch.unpack_download(zipped, out)
+    assert not any(out.iterdir())
+
+
 # --------------------------------------------------------------------------- cache
 
 
-def test_cache_is_written_next_to_source_and_used(fer_csv, monkeypatch):
+def test_cache_goes_to_the_user_cache_dir_and_is_used(
+    fer_csv, tmp_path_factory, monkeypatch
+):
+    xdg = tmp_path_factory.mktemp("xdg")
+    monkeypatch.delenv("EMO_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
     first = load_fer2013(fer_csv)
-    cache = fer_csv.with_name("fer2013.csv.fer-cache.npz")
-    assert cache.is_file()
+    assert sorted(p.name for p in fer_csv.parent.iterdir()) == ["fer2013.csv"]
+    cache = data.cache_path(fer_csv)
+    assert cache.parent == xdg / "emo_utils"
+    assert list(cache.parent.iterdir()) == [cache]
     with np.load(cache, allow_pickle=False) as npz:
         assert set(npz.files) >= {"images", "labels", "usage", "key", "checksum"}
 
@@ -303,7 +488,7 @@ def test_cache_is_written_next_to_source_and_used(fer_csv, monkeypatch):
 
 def test_cache_with_bad_checksum_is_rebuilt(fer_csv):
     load_fer2013(fer_csv)
-    cache = fer_csv.with_name("fer2013.csv.fer-cache.npz")
+    cache = data.cache_path(fer_csv)
     with np.load(cache, allow_pickle=False) as npz:
         stored = {k: npz[k] for k in npz.files}
     stored["images"] = np.zeros_like(stored["images"])  # corrupted, old checksum kept
@@ -323,21 +508,43 @@ def test_cache_of_changed_source_is_rebuilt(tmp_path):
     _assert_same(load_fer2013(path), seed=1)
 
 
-def test_read_only_source_caches_under_repo(tmp_path, monkeypatch):
-    source_dir, repo = tmp_path / "shared", tmp_path / "repo"
+def test_read_only_shared_data_is_cached_per_user(tmp_path):
+    source_dir = tmp_path / "shared"
     source_dir.mkdir()
-    (repo / "data").mkdir(parents=True)
     path = make_fer_csv(source_dir)
-    monkeypatch.setattr(data, "REPO_ROOT", repo)
     source_dir.chmod(0o555)
     try:
         _assert_same(load_fer2013(path))
         assert sorted(p.name for p in source_dir.iterdir()) == ["fer2013.csv"]
-        cached = list((repo / "data" / ".cache").glob("fer2013.csv-*.fer-cache.npz"))
-        assert len(cached) == 1
+        assert data.cache_path(path).is_file()
+        assert data.cache_path(path).parent == Path(os.environ["EMO_CACHE_DIR"])
         _assert_same(load_fer2013(path))
     finally:
         source_dir.chmod(0o755)
+
+
+@pytest.mark.parametrize("where", ["read-only", "inside-read-only", "a-file"])
+def test_unwritable_cache_dir_loads_without_caching_and_says_so(
+    fer_csv, tmp_path_factory, monkeypatch, where
+):
+    base = tmp_path_factory.mktemp("locked")
+    target = {"read-only": base, "inside-read-only": base / "sub"}.get(where)
+    if target is None:
+        target = base / "file"
+        target.write_text("not a folder")
+    monkeypatch.setenv("EMO_CACHE_DIR", str(target))
+    before = _snapshot(base)
+    base.chmod(0o555)
+    try:
+        dataset = load_fer2013(fer_csv)
+        assert _snapshot(base) == before
+    finally:
+        base.chmod(0o755)
+    _assert_same(dataset)
+    assert dataset.note.startswith(f"not cached: {target} is not a writable folder")
+    assert "EMO_CACHE_DIR" in dataset.note
+    assert "\n" not in dataset.note
+    assert sorted(p.name for p in fer_csv.parent.iterdir()) == ["fer2013.csv"]
 
 
 def test_cache_false_writes_nothing(fer_csv):
@@ -368,7 +575,8 @@ def test_real_image_folder_sample(shared_data_dir):
 @pytest.mark.slow
 def test_real_fer2013_counts(shared_data_dir, monkeypatch):
     monkeypatch.setattr(data, "_search_dirs", lambda: [shared_data_dir])
-    dataset = load_fer2013()  # cached under data/.cache after the first run
+    monkeypatch.delenv("EMO_CACHE_DIR")  # the real per-user cache, kept between runs
+    dataset = load_fer2013()
     assert dataset.source == str(shared_data_dir / "fer2013.csv.gz")
     assert dataset.images.shape == (32298, 48, 48)
     counts = dataset.counts()
@@ -394,7 +602,16 @@ def test_fetch_without_data_explains_and_fails(capsys):
     err = capsys.readouterr().err
     assert fetch.COMPETITION in err
     assert "msambare/fer2013" in err
-    assert str(data.REPO_ROOT / "data") in err
+    assert str(paths.DATA_DIRS[0]) in err
+
+
+def test_fetch_says_to_put_data_in_the_first_data_dir(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "DATA_DIRS", (tmp_path / "mine", tmp_path / "shared"))
+    monkeypatch.setattr(data, "_search_dirs", lambda: list(paths.DATA_DIRS))
+    assert fetch.main(["--no-download"]) == 1
+    err = capsys.readouterr().err
+    assert f"put it in\n         {tmp_path / 'mine'}/" in err
+    assert str(paths.REPO_ROOT / "data") not in err
 
 
 def test_fetch_bad_file_fails(html_csv, capsys):
@@ -443,7 +660,7 @@ def test_fetch_downloads_with_kaggle_and_verifies(tmp_path, monkeypatch, capsys)
                 z.write(file, file.relative_to(images_dir).as_posix())
         return subprocess.CompletedProcess(cmd, 0)
 
-    monkeypatch.setattr(fetch, "REPO_ROOT", tmp_path / "repo")
+    monkeypatch.setattr(paths, "DATA_DIRS", (tmp_path / "repo" / "data",))
     monkeypatch.setattr(fetch, "kaggle_ready", lambda: True)
     monkeypatch.setattr(fetch.subprocess, "run", fake_run)
     assert fetch.main([]) == 0
