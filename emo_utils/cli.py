@@ -1,8 +1,14 @@
-"""Command line: ``python -m emo_utils train|eval|data|report|bench``."""
+"""Command line: ``python -m emo_utils train|eval|data|report|bench``.
+
+Expected problems (bad data, arguments, checkpoints) print one ``error: ...`` line on
+stderr and exit non-zero; anything else keeps its traceback (``EMO_DEBUG=1`` keeps it
+for expected ones too).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,26 +24,34 @@ DELEGATED = {  # subcommand: (module with a main(argv), help)
 
 def _train(args: argparse.Namespace) -> int:
     """Train from the command line; expected problems print one clear line."""
+    from .train import TrainingInterrupted
+
     try:
         return _run_training(args)
     except (ValueError, FileExistsError) as err:  # DataError is a ValueError
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except TrainingInterrupted as err:  # Ctrl-C: the epochs saved are kept
+        print(f"error: {err}", file=sys.stderr)
+        return 130
 
 
 def _run_training(args: argparse.Namespace) -> int:
     from .data import load_fer2013
     from .model import get_config
+    from .rundir import RunDir
     from .train import fit, hold_out, set_seed
 
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"--epochs {args.epochs}: give 1 or more (nothing to train)")
     set_seed(args.seed)
     dataset = load_fer2013(args.data)
     images, labels = dataset.split("Training")
     data = hold_out(images, labels, fraction=args.held_back, seed=args.seed)
-    run_dir = Path(args.run_dir or DEFAULT_RUN_DIR.format(config=args.config))
+    run_dir = RunDir(args.run_dir or DEFAULT_RUN_DIR.format(config=args.config))
     print(
         f"training {args.config} on {len(data.train_labels)} faces "
-        f"({len(data.val_labels)} held back) from {dataset.source} into {run_dir}",
+        f"({len(data.val_labels)} held back) from {dataset.source} into {run_dir.path}",
         flush=True,
     )
     metrics = fit(
@@ -59,8 +73,55 @@ def _run_training(args: argparse.Namespace) -> int:
         else f"best held-back accuracy {metrics['best_held_back_acc']:.3f} at epoch "
         f"{metrics['best_epoch']}"
     )
-    print(f"done: {run_dir / 'weights.npz'} holds the {shipped}", flush=True)
+    print(f"done: {run_dir.weights_path} holds the {shipped}", flush=True)
     return 0
+
+
+def _is_expected(err: BaseException) -> bool:
+    """An error whose message alone lets the user fix it: data, arguments, checkpoint.
+
+    DataError is a ValueError; CheckpointError can only have been raised if
+    emo_utils.predict was imported, so it is looked up without importing it.
+    """
+    kinds: tuple[type[BaseException], ...] = (
+        ValueError,
+        FileNotFoundError,
+        PermissionError,
+    )
+    predict = sys.modules.get("emo_utils.predict")
+    if predict is not None:
+        kinds += (predict.CheckpointError,)
+    return isinstance(err, kinds)
+
+
+def _print_error(err: BaseException) -> None:
+    """``error: <message>`` as exactly one line on stderr."""
+    print("error: " + " ".join(str(err).split()), file=sys.stderr)
+
+
+def _check_train_args(args: argparse.Namespace) -> None:
+    """Refuse impossible ``train`` arguments before the data loads (seconds)."""
+    if not 0 < args.held_back < 1:
+        raise ValueError(
+            f"--held-back {args.held_back:g} is outside (0, 1): it is the fraction of "
+            "Training held back for early stopping, e.g. 0.05 (the default)"
+        )
+    from .model import CONFIGS, get_config
+
+    if args.config.endswith(".json"):
+        if not Path(args.config).is_file():
+            raise FileNotFoundError(
+                f"--config {args.config} does not exist; give one of "
+                f"{sorted(CONFIGS)} or the path of a config.json"
+            )
+        try:
+            get_config(args.config)
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            raise ValueError(
+                f"--config {args.config} is not a valid config.json ({err})"
+            ) from err
+    else:
+        get_config(args.config)  # ValueError naming the known configs
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -73,6 +134,17 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; expected errors become one ``error:`` line and exit 1."""
+    try:
+        return _main(argv)
+    except Exception as err:
+        if not _is_expected(err) or os.environ.get("EMO_DEBUG"):
+            raise
+        _print_error(err)
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emo_utils")
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train a config (resumes an interrupted run)")
@@ -106,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return import_module(f"emo_utils.{DELEGATED[argv[0]][0]}").main(argv[1:])
     args = parser.parse_args(argv)
+    if args.command == "train":
+        try:
+            _check_train_args(args)
+        except (ValueError, FileNotFoundError) as err:
+            _print_error(err)
+            return 2  # like argparse's own usage errors
     return args.func(args)
 
 
