@@ -109,9 +109,11 @@ def test_train_arguments_are_checked_before_the_data_loads(
         (["train", "--held-back", "1.5", "--data", "{cut}"], "error: --held-back 1.5"),
         (["train", "--config", "nope", "--data", "{cut}"], "error: unknown config"),
         (["data", "--path", "{headless}"], "error: headless.csv has no header row"),
+        (["train", "--data", "{cut}", "--run-dir", "{tmp}/run"],
+         "error: fer2013.csv.gz is cut short"),
     ],
     ids=["data-cut-gz", "eval-cut-gz", "eval-no-checkpoint", "train-held-back",
-         "train-config", "data-no-header"],
+         "train-config", "data-no-header", "train-cut-gz"],
 )
 def test_command_line_prints_one_error_line(tmp_path, args, message):
     """Real `python -m emo_utils` runs: exit code != 0, one line, no traceback."""
