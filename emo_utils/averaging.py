@@ -14,38 +14,31 @@ model card), so the simpler average stays.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from .predict import CheckpointError, load_weights
-
-_SNAPSHOT = re.compile(r"epoch-(\d+)\.npz$")
+from .rundir import RunDir
 
 
 def snapshot_epochs(run_dir: str | Path) -> dict[int, Path]:
     """The per-epoch weight files of a run, by epoch."""
-    folder = Path(run_dir) / "snapshots"
-    found = {}
-    for path in sorted(folder.glob("epoch-*.npz")):
-        match = _SNAPSHOT.search(path.name)
-        if match:
-            found[int(match.group(1))] = path
-    return found
+    return RunDir(run_dir).snapshot_epochs()
 
 
 def average_snapshots(
     run_dir: str | Path, first: int, last: int
 ) -> dict[str, npt.NDArray[np.float32]]:
     """Mean of the weights of epochs ``first``..``last`` (inclusive) of a run."""
-    available = snapshot_epochs(run_dir)
+    run = RunDir(run_dir)
+    available = run.snapshot_epochs()
     wanted = range(first, last + 1)
     missing = [e for e in wanted if e not in available]
     if missing or first > last:
         raise CheckpointError(
-            f"{run_dir}/snapshots lacks epochs {missing or [first, last]} "
+            f"{run.snapshots_dir} lacks epochs {missing or [first, last]} "
             f"(it has {sorted(available) or 'none'}). Train with "
             f"`--snapshots-from {first}` to keep them."
         )

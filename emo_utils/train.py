@@ -1,24 +1,30 @@
 """Train a config with TFLearn: a progress bar per epoch, live curves, resumable runs.
 
-A run directory holds ``config.json``, ``metrics.json`` (history, timings, versions),
-``weights.npz`` (the best epoch, inference-only) and ``state/`` (the full TFLearn
-checkpoint with optimizer slots, rewritten atomically after every epoch, so rerunning
-``fit`` after Ctrl-C, a kernel restart or a killed process continues where it stopped).
+``fit`` runs a ``_Trainer`` in the steps of d2l's Trainer: ``prepare`` (resolve the
+config, resume from the last saved epoch, build the graph), ``fit_epoch`` (one pass
+over the data), ``checkpoint`` (the epoch saved as one atomic commit in the run
+directory, see emo_utils.rundir) and ``finish`` (average the last epochs' weights
+when the config asks, write metrics.json). Rerunning ``fit`` after Ctrl-C, a kernel
+restart or a killed process continues after the last saved epoch.
 """
 
 from __future__ import annotations
 
+# isort: off
+from . import _compat  # noqa: F401  (patches tflearn: before tensorflow/tflearn load)
+# isort: on
+
 import contextlib
 import dataclasses
 import io
-import json
 import os
 import platform
-import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +35,11 @@ import tflearn
 from tflearn import callbacks as tf_callbacks
 from tqdm.auto import tqdm
 
-from . import _compat  # noqa: F401
-from ._files import atomic_write_text
+from ._files import atomic_save_npz
 from .labels import NUM_CLASSES
 from .model import ModelConfig, build_network, model_variables
 from .preprocess import to_model_input
+from .rundir import Commit, RunDir
 
 tf1 = tf.compat.v1
 
@@ -109,6 +115,28 @@ class _ProgressBar(tf_callbacks.Callback):
         )
 
 
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold Ctrl-C until the block ends, so an epoch being saved is saved whole and
+    the message after it counts that epoch (the save is atomic either way)."""
+    handler = (
+        signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread()
+        else None
+    )
+    if not callable(handler):  # another thread, or SIGINT ignored / not Python's
+        yield
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda *args: received.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    if received:
+        handler(*received[0])
+
+
 def versions() -> dict[str, str]:
     import cv2
 
@@ -124,31 +152,7 @@ def versions() -> dict[str, str]:
 def save_weights(session, path: Path, variables=None) -> None:
     """Write the inference weights (no optimizer slots) to an .npz, atomically."""
     variables = variables if variables is not None else model_variables()
-    values = session.run({v.name: v for v in variables})
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, **values)
-    os.replace(tmp, path)
-
-
-def _save_state(model: tflearn.DNN, run_dir: Path, state: dict[str, Any]) -> None:
-    """Full checkpoint (with optimizer slots) to run_dir/state, swapped atomically."""
-    tmp = Path(tempfile.mkdtemp(prefix="state.tmp.", dir=run_dir))
-    model.save(str(tmp / "model.ckpt"))
-    (tmp / "state.json").write_text(json.dumps(state))
-    final, old = run_dir / "state", run_dir / "state.old"
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _find_state(run_dir: Path) -> Path | None:
-    for name in ("state", "state.old"):
-        candidate = run_dir / name
-        if (candidate / "state.json").exists():
-            return candidate
-    return None
+    atomic_save_npz(Path(path), session.run({v.name: v for v in variables}))
 
 
 def _evaluate(model: tflearn.DNN, x: np.ndarray, y: np.ndarray, batch: int = 512):
@@ -163,6 +167,33 @@ def _evaluate(model: tflearn.DNN, x: np.ndarray, y: np.ndarray, batch: int = 512
         return float("nan"), float("nan")
     loss = float(-np.mean(np.log(probs[np.arange(len(y)), y] + 1e-7)))
     return loss, float(np.mean(probs.argmax(1) == y))
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C (or a kernel interrupt) stopped ``fit``; the saved epochs are kept."""
+
+
+@dataclass
+class TrainState:
+    """Where a run stands: saved as state.json with every epoch, read on resume."""
+
+    epoch: int = 0  # epochs done
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_val_acc: float = -1.0
+    best_epoch: int = 0
+    train_seconds: float = 0.0
+    averaged: dict[str, Any] | None = None  # {"epochs": [first, last], ...}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> TrainState:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in obj.items() if k in names})
+
+    def to_json(self) -> dict[str, Any]:
+        obj = dataclasses.asdict(self)
+        if obj["averaged"] is None:
+            del obj["averaged"]
+        return obj
 
 
 def fit(
@@ -183,160 +214,300 @@ def fit(
     Returns the metrics dict also written to run_dir/metrics.json. ``num_epochs``
     overrides the config (the LR schedule follows it); ``patience`` stops after that
     many epochs without a better held-back accuracy; ``on_epoch_end(history)`` drives
-    live plots;
-    ``progress=False`` drops the per-batch bar (log files get one line per epoch);
-    ``snapshots_from`` keeps every epoch's weights from that epoch on in
+    live plots; ``progress=False`` drops the per-batch bar (log files get one line
+    per epoch); ``snapshots_from`` keeps every epoch's weights from that epoch on in
     run_dir/snapshots/ (for weight averaging, see emo_utils.averaging); a config
     with ``average_last`` keeps them itself and, after its last epoch, exports the
     mean of those epochs' weights as weights.npz.
     A finished or interrupted run can be extended: a rerun may change the
     schedule's future (more epochs, a warm restart after the last epoch run).
     Weights without a training state (e.g. the shipped checkpoint) are not replaced
-    unless ``overwrite``.
+    unless ``overwrite``. Ctrl-C raises TrainingInterrupted; the epochs saved stay.
     """
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if num_epochs is not None:
-        config = dataclasses.replace(config, num_epochs=num_epochs)
-    x_train = to_model_input(data.train_images)
-    if config.normalize:  # dataset statistics, stored in the config and the graph
-        sample = x_train[:5000]
-        config = dataclasses.replace(
-            config,
-            mean=round(float(sample.mean()), 3),
-            std=round(float(sample.std()), 3),
-        )
-    config_path = run_dir / "config.json"
-    state_dir = _find_state(run_dir)
-    if state_dir is None and (run_dir / "weights.npz").exists() and not overwrite:
-        raise FileExistsError(
-            f"{run_dir} holds trained weights but no training state to resume (the "
-            "shipped checkpoint, or a run whose state/ was deleted). Train into "
-            "another run directory, or pass --overwrite (make train OVERWRITE=1) to "
-            "replace it; `git checkout -- checkpoints/` restores the shipped model."
-        )
-    if state_dir is not None and config_path.exists():
-        done = json.loads((state_dir / "state.json").read_text())["epoch"]
-        _check_extends(ModelConfig.load(config_path), config, done, run_dir)
-    atomic_write_text(config_path, config.to_json())
+    trainer = _Trainer(
+        config,
+        data,
+        RunDir(run_dir),
+        num_epochs=num_epochs,
+        patience=patience,
+        seed=seed,
+        on_epoch_end=on_epoch_end,
+        max_steps_per_epoch=max_steps_per_epoch,
+        progress=progress,
+        snapshots_from=snapshots_from,
+        overwrite=overwrite,
+    )
+    return trainer.fit()
 
-    window = averaging_window(config)
-    if window:
-        snapshots_from = min(snapshots_from or window[0], window[0])
-    y_train = one_hot(data.train_labels)
-    x_val = to_model_input(data.val_images)
-    n_train = len(x_train)
-    if max_steps_per_epoch:
-        n_train = min(n_train, max_steps_per_epoch * config.batch_size)
-    steps_per_epoch = int(np.ceil(n_train / config.batch_size))
 
-    state: dict[str, Any] = {
-        "epoch": 0,
-        "history": [],
-        "best_val_acc": -1.0,
-        "best_epoch": 0,
-        "train_seconds": 0.0,
-    }
-    if state_dir is not None:
-        state.update(json.loads((state_dir / "state.json").read_text()))
+class _Trainer:
+    """One call of ``fit``: a config, its data and its run directory."""
 
-    graph = tf.Graph()
-    with graph.as_default():
-        tf1.set_random_seed(seed)
-        np.random.seed(seed + state["epoch"])
-        net = build_network(config, training=True, steps_per_epoch=steps_per_epoch)
-        model = tflearn.DNN(
-            net,
-            tensorboard_verbose=0,
-            tensorboard_dir=str(Path(tempfile.gettempdir()) / "emo_tflearn"),
-        )
-        if state_dir is not None:
-            model.load(str(state_dir / "model.ckpt"))
-        variables = model_variables(graph)
-        stale = 0 if not state["history"] else state["epoch"] - state["best_epoch"]
-        trained = False
-        for epoch in range(state["epoch"] + 1, config.num_epochs + 1):
-            if patience is not None and stale >= patience:
-                break
-            order = np.random.permutation(len(x_train))[:n_train]
-            start = time.perf_counter()
-            with (
-                tqdm(
-                    total=n_train,
-                    desc=f"epoch {epoch}/{config.num_epochs}",
-                    unit="img",
-                    leave=False,
-                    disable=not progress,
-                ) as bar,
-                _quiet_tflearn(),
-            ):
-                tracker = _ProgressBar(bar)
-                model.fit(
-                    x_train[order],
-                    y_train[order],
-                    n_epoch=1,
-                    shuffle=True,
-                    batch_size=config.batch_size,
-                    show_metric=True,
-                    snapshot_epoch=False,
-                    snapshot_step=None,
-                    callbacks=[tracker],
-                    run_id=config.name,
-                )
-            seconds = time.perf_counter() - start
-            trained = True
-            val_loss, val_acc = _evaluate(model, x_val, data.val_labels)
-            lr = _current_lr(model, config)
-            state["history"].append(
-                {
-                    "epoch": epoch,
-                    "loss": tracker.loss,
-                    "acc": tracker.acc,
-                    "val_loss": val_loss,
-                    "val_acc": val_acc,
-                    "lr": lr,
-                    "seconds": round(seconds, 2),
-                    "img_per_s": round(n_train / seconds, 1),
-                }
+    def __init__(self, config: ModelConfig, data: TrainData, run: RunDir, *,
+                 num_epochs, patience, seed, on_epoch_end, max_steps_per_epoch,
+                 progress, snapshots_from, overwrite):
+        if num_epochs is not None:
+            config = dataclasses.replace(config, num_epochs=num_epochs)
+        if config.num_epochs < 1:
+            raise ValueError(
+                f"num_epochs (--epochs) is {config.num_epochs}: nothing would be "
+                "trained and no weights written. Give 1 or more, or leave it out to "
+                "use the config's."
             )
-            state["epoch"] = epoch
-            state["train_seconds"] += seconds
-            if (
-                val_acc > state["best_val_acc"]
-                or not (run_dir / "weights.npz").exists()
-            ):
-                state["best_val_acc"], state["best_epoch"] = val_acc, epoch
-                save_weights(model.session, run_dir / "weights.npz", variables)
-                stale = 0
-            else:
-                stale += 1
-            if snapshots_from is not None and epoch >= snapshots_from:
-                (run_dir / "snapshots").mkdir(exist_ok=True)
-                save_weights(
-                    model.session,
-                    run_dir / "snapshots" / f"epoch-{epoch:03d}.npz",
-                    variables,
-                )
-            _save_state(model, run_dir, state)
-            metrics = _metrics(config, state, seed, data)
-            atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
-            print(
-                f"epoch {epoch}/{config.num_epochs}: loss {tracker.loss:.3f} "
-                f"acc {tracker.acc:.3f} | held-back acc {val_acc:.3f} | "
-                f"{seconds:.0f}s, {n_train / seconds:.0f} img/s",
-                flush=True,
+        self.config, self.data, self.run = config, data, run
+        self.patience, self.seed, self.on_epoch_end = patience, seed, on_epoch_end
+        self.max_steps_per_epoch, self.progress = max_steps_per_epoch, progress
+        self.snapshots_from, self.overwrite = snapshots_from, overwrite
+        self.state = TrainState()
+        self.commit: Commit | None = None  # the last epoch saved
+        self.trained = False  # whether this call changed the weights
+
+    def fit(self) -> dict[str, Any]:
+        with self.run.lock():
+            try:
+                self.prepare()
+                with self.graph.as_default():
+                    for epoch in self._epochs_to_run():
+                        row, seconds = self.fit_epoch(epoch)
+                        improved = self._record(row, seconds)
+                        self.checkpoint(improved, snapshot=self._keeps_snapshot(epoch))
+                        self._report(row)
+                        if self.on_epoch_end is not None:
+                            self.on_epoch_end(self.state.history)
+                return self.finish()
+            except KeyboardInterrupt:
+                raise TrainingInterrupted(self._interrupted()) from None
+
+    # ---------------------------------------------------------------- prepare
+    def prepare(self) -> None:
+        """Resolve the config, find where to resume, build the graph."""
+        self.x_train = to_model_input(self.data.train_images)
+        if self.config.normalize:  # dataset statistics, stored in config and graph
+            sample = self.x_train[:5000]
+            self.config = dataclasses.replace(
+                self.config,
+                mean=round(float(sample.mean()), 3),
+                std=round(float(sample.std()), 3),
             )
-            if on_epoch_end is not None:
-                on_epoch_end(state["history"])
-    if window and state["epoch"] >= config.num_epochs:
-        trained |= _export_average(config, data, run_dir, state)
-    metrics = _metrics(config, state, seed, data)
-    if not trained:  # same weights: their test results still hold
-        old = load_metrics(run_dir) or {}
-        if "test" in old:
-            metrics["test"] = old["test"]
-    atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
-    return metrics
+        self.commit = self.run.recover(
+            overwrite=self.overwrite,
+            metrics_for=lambda state: _metrics(
+                self.config, TrainState.from_json(state), self.seed, self.data
+            ),
+        )
+        if self.commit is not None:
+            if self.commit.config_path.exists():  # the config its epochs ran under
+                saved = ModelConfig.load(self.commit.config_path)
+                _check_extends(saved, self.config, self.commit.epoch, self.run.path)
+            self.state = TrainState.from_json(self.commit.state)
+        self.run.write_config(self.config)
+        self.stale = (  # epochs since the best one
+            self.state.epoch - self.state.best_epoch if self.state.history else 0
+        )
+        self.window = averaging_window(self.config)
+        if self.window:
+            self.snapshots_from = min(self.snapshots_from or self.window[0],
+                                      self.window[0])
+        self.y_train = one_hot(self.data.train_labels)
+        self.x_val = to_model_input(self.data.val_images)
+        self.n_train = len(self.x_train)
+        if self.max_steps_per_epoch:
+            self.n_train = min(self.n_train,
+                               self.max_steps_per_epoch * self.config.batch_size)
+        self._build_model()
+
+    def _build_model(self) -> None:
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            tf1.set_random_seed(self.seed)
+            np.random.seed(self.seed + self.state.epoch)
+            steps_per_epoch = int(np.ceil(self.n_train / self.config.batch_size))
+            net = build_network(self.config, training=True,
+                                steps_per_epoch=steps_per_epoch)
+            self.model = tflearn.DNN(
+                net,
+                tensorboard_verbose=0,
+                tensorboard_dir=str(Path(tempfile.gettempdir()) / "emo_tflearn"),
+            )
+            if self.commit is not None:
+                self.model.load(str(self.commit.checkpoint))
+            self.variables = model_variables(self.graph)
+            if self.commit is not None and not self.commit.weights_path.exists():
+                self._adopt_checkpoint_weights()
+
+    def _adopt_checkpoint_weights(self) -> None:
+        """A format-1 run cut short in a save lost its best weights: ship the last
+        saved epoch's instead, and say so."""
+        state = self.state
+        state.best_epoch = state.epoch
+        state.best_val_acc = state.history[-1]["val_acc"] if state.history else -1.0
+        state.averaged = None
+        self.stale = 0
+        self.checkpoint(improved=True)
+        self.trained = True
+        print(f"{self.run.weights_path}: was written after the saved state; it now "
+              f"holds epoch {state.epoch}'s weights (held-back acc "
+              f"{state.best_val_acc:.3f})", flush=True)
+
+    # ---------------------------------------------------------------- one epoch
+    def _epochs_to_run(self):
+        """The epochs after the last one saved, until the end or ``patience``."""
+        for epoch in range(self.state.epoch + 1, self.config.num_epochs + 1):
+            if self.patience is not None and self.stale >= self.patience:
+                return
+            yield epoch
+
+    def fit_epoch(self, epoch: int) -> tuple[dict[str, Any], float]:
+        """One pass over (a shuffled slice of) the training data, then the held-back
+        slice: the epoch's history row and its training seconds."""
+        order = np.random.permutation(len(self.x_train))[: self.n_train]
+        start = time.perf_counter()
+        with (
+            tqdm(
+                total=self.n_train,
+                desc=f"epoch {epoch}/{self.config.num_epochs}",
+                unit="img",
+                leave=False,
+                disable=not self.progress,
+            ) as bar,
+            _quiet_tflearn(),
+        ):
+            tracker = _ProgressBar(bar)
+            self.model.fit(
+                self.x_train[order],
+                self.y_train[order],
+                n_epoch=1,
+                shuffle=True,
+                batch_size=self.config.batch_size,
+                show_metric=True,
+                snapshot_epoch=False,
+                snapshot_step=None,
+                callbacks=[tracker],
+                run_id=self.config.name,
+            )
+        seconds = time.perf_counter() - start
+        self.trained = True
+        val_loss, val_acc = _evaluate(self.model, self.x_val, self.data.val_labels)
+        row = {
+            "epoch": epoch,
+            "loss": tracker.loss,
+            "acc": tracker.acc,
+            "val_loss": val_loss,
+            "val_acc": val_acc,
+            "lr": _current_lr(self.model, self.config),
+            "seconds": round(seconds, 2),
+            "img_per_s": round(self.n_train / seconds, 1),
+        }
+        return row, seconds
+
+    def _record(self, row: dict[str, Any], seconds: float) -> bool:
+        """Add an epoch to the state; whether its weights are the run's new best."""
+        state = self.state
+        state.history.append(row)
+        state.epoch = row["epoch"]
+        state.train_seconds += seconds
+        first = self.commit is None or not self.commit.weights_path.exists()
+        improved = row["val_acc"] > state.best_val_acc or first
+        if improved:
+            state.best_val_acc, state.best_epoch = row["val_acc"], row["epoch"]
+            self.stale = 0
+        else:
+            self.stale += 1
+        return improved
+
+    def _keeps_snapshot(self, epoch: int) -> bool:
+        return self.snapshots_from is not None and epoch >= self.snapshots_from
+
+    def _report(self, row: dict[str, Any]) -> None:
+        print(
+            f"epoch {row['epoch']}/{self.config.num_epochs}: loss {row['loss']:.3f} "
+            f"acc {row['acc']:.3f} | held-back acc {row['val_acc']:.3f} | "
+            f"{row['seconds']:.0f}s, {row['img_per_s']:.0f} img/s",
+            flush=True,
+        )
+
+    # ---------------------------------------------------------------- checkpoint
+    def checkpoint(self, improved: bool, snapshot: bool = False) -> None:
+        """Save the epoch just run as one commit: TFLearn checkpoint, weights (new
+        if ``improved``, else the last commit's), snapshot, config, metrics, state."""
+        values = (
+            self.model.session.run({v.name: v for v in self.variables})
+            if improved or snapshot
+            else None
+        )
+        with _interrupts_deferred():
+            with self.run.commit(self.state.epoch) as commit:
+                commit.save_checkpoint(self.model.save)
+                if improved:
+                    commit.write_weights(values)
+                else:
+                    commit.link_weights(self.commit.weights_path)
+                if snapshot:
+                    commit.write_snapshot(values)
+                commit.write_config(self.config)
+                commit.write_metrics(_metrics(self.config, self.state, self.seed,
+                                              self.data))
+                commit.write_state(self.state.to_json())
+            self.commit = commit.commit
+
+    # ---------------------------------------------------------------- finish
+    def finish(self) -> dict[str, Any]:
+        """Average the last epochs' weights (configs with ``average_last``), then
+        write and return metrics.json."""
+        if self.window and self.state.epoch >= self.config.num_epochs:
+            self.trained |= self._average()
+        metrics = _metrics(self.config, self.state, self.seed, self.data)
+        if not self.trained:  # same weights: their test results still hold
+            old = self.run.read_metrics() or {}
+            if "test" in old:
+                metrics["test"] = old["test"]
+        self.run.write_metrics(metrics)
+        return metrics
+
+    def _average(self) -> bool:
+        """weights.npz := mean of the last ``average_last`` epochs (once per run),
+        saved as a commit of the last epoch. Returns whether weights.npz changed."""
+        from .averaging import average_snapshots
+        from .predict import EmotionPredictor
+
+        first, last = self.window
+        epochs = [first, last]
+        if (self.state.averaged or {}).get("epochs") == epochs:
+            return False  # done by an earlier call
+        weights = average_snapshots(self.run, first, last)
+        predictor = EmotionPredictor(self.config, weights)
+        probs = predictor.predict_faces(self.data.val_images)
+        val_acc = float(np.mean(probs.argmax(1) == self.data.val_labels))
+        self.state.averaged = {"epochs": epochs, "held_back_acc": val_acc}
+        with _interrupts_deferred():
+            with self.run.commit(self.state.epoch) as commit:
+                commit.link_checkpoint(self.commit.path)
+                commit.write_weights(weights)
+                commit.write_config(self.config)
+                commit.write_metrics(_metrics(self.config, self.state, self.seed,
+                                              self.data))
+                commit.write_state(self.state.to_json())
+            self.commit = commit.commit
+        print(
+            f"weights.npz: mean of epochs {first}-{last}, held-back acc "
+            f"{val_acc:.3f} (best single epoch {self.state.best_val_acc:.3f} at "
+            f"{self.state.best_epoch})",
+            flush=True,
+        )
+        return True
+
+    def _interrupted(self) -> str:
+        """The one line TrainingInterrupted says."""
+        done = self.commit.epoch if self.commit is not None else 0
+        total = self.config.num_epochs
+        if done >= total:
+            return (f"interrupted after the last epoch ({total}); all {total} epochs "
+                    "are saved; rerun the same command to finish")
+        saved = {0: "no epoch is saved yet", 1: "epoch 1 is saved"}.get(
+            done, f"epochs 1..{done} are saved"
+        )
+        return (f"interrupted in epoch {done + 1} of {total}; {saved}; rerun the same "
+                "command to resume")
 
 
 def averaging_window(config: ModelConfig) -> tuple[int, int] | None:
@@ -349,36 +520,6 @@ def averaging_window(config: ModelConfig) -> tuple[int, int] | None:
     if n <= 0 or config.num_epochs < 2 * n:
         return None
     return config.num_epochs - n + 1, config.num_epochs
-
-
-def _export_average(config, data, run_dir: Path, state: dict) -> bool:
-    """weights.npz := mean of the last ``average_last`` epochs (once per run).
-
-    Returns whether weights.npz changed."""
-    from .averaging import average_snapshots
-    from .predict import EmotionPredictor
-
-    first, last = averaging_window(config)
-    epochs = [first, last]
-    if state.get("averaged", {}).get("epochs") == epochs:
-        return False  # done by an earlier call
-    weights = average_snapshots(run_dir, first, last)
-    probs = EmotionPredictor(config, weights).predict_faces(data.val_images)
-    val_acc = float(np.mean(probs.argmax(1) == data.val_labels))
-    tmp = run_dir / "weights.tmp.npz"
-    np.savez(tmp, **weights)
-    os.replace(tmp, run_dir / "weights.npz")
-    state["averaged"] = {"epochs": epochs, "held_back_acc": val_acc}
-    state_dir = _find_state(run_dir)
-    if state_dir is not None:
-        atomic_write_text(state_dir / "state.json", json.dumps(state))
-    print(
-        f"weights.npz: mean of epochs {first}-{last}, held-back acc "
-        f"{val_acc:.3f} (best single epoch {state['best_val_acc']:.3f} at "
-        f"{state['best_epoch']})",
-        flush=True,
-    )
-    return True
 
 
 # Fields that only shape epochs not yet run: a rerun may change them.
@@ -411,31 +552,31 @@ def _current_lr(model: tflearn.DNN, config: ModelConfig) -> float:
 
 
 def _metrics(
-    config: ModelConfig, state: dict[str, Any], seed: int, data: TrainData
+    config: ModelConfig, state: TrainState, seed: int, data: TrainData
 ) -> dict:
-    hist = state["history"]
+    hist = state.history
     return {
         "config": config.name,
         "seed": seed,
         "versions": versions(),
         "train_size": int(len(data.train_labels)),
         "held_back_size": int(len(data.val_labels)),
-        "epochs_run": state["epoch"],
-        "best_epoch": state["best_epoch"],
-        "best_held_back_acc": state["best_val_acc"],
-        "train_seconds": round(state["train_seconds"], 1),
+        "epochs_run": state.epoch,
+        "best_epoch": state.best_epoch,
+        "best_held_back_acc": state.best_val_acc,
+        "train_seconds": round(state.train_seconds, 1),
         "img_per_s": round(float(np.median([h["img_per_s"] for h in hist])), 1)
         if hist
         else None,
         "history": hist,
-        **({"averaged": state["averaged"]} if "averaged" in state else {}),
+        **({"averaged": state.averaged} if state.averaged is not None else {}),
     }
 
 
 def load_metrics(run_dir: str | os.PathLike) -> dict[str, Any] | None:
-    """A run's metrics.json, or None when that run has not been trained here."""
-    path = Path(run_dir) / "metrics.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    """A run's metrics.json, or None when that run has not been trained here
+    (``RunDir(run_dir).read_metrics()``, kept for notebook 02)."""
+    return RunDir(run_dir).read_metrics()
 
 
 def describe_run(metrics: dict[str, Any] | None, label: str = "this run") -> str:

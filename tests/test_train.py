@@ -2,19 +2,27 @@
 
 import dataclasses
 import json
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-import tensorflow as tf
-import tflearn
 
 from emo_utils.model import build_network
 from emo_utils.predict import CheckpointError, EmotionPredictor, load_weights
 from emo_utils.preprocess import to_model_input
-from emo_utils.train import fit, hold_out, save_weights
+from emo_utils.rundir import KILL_AT_ENV, RunDir
+from emo_utils.train import TrainingInterrupted, fit, hold_out, save_weights
 
-from .helpers import TINY, fer_faces
+from .conftest import make_fer_csv
+from .helpers import _TF_BANNER, REPO, TINY, fer_faces, run_cli
+from .train_tiny import train_tiny
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +51,7 @@ def test_interrupted_run_resumes_and_continues_its_epoch_count(tmp_path, data):
             on_epoch_end=stop_after_two,
             progress=False,
         )
-    assert json.loads((tmp_path / "state" / "state.json").read_text())["epoch"] == 2
+    assert RunDir(tmp_path).current_commit().epoch == 2
 
     metrics = fit(TINY, data, tmp_path, num_epochs=4, progress=False)
     assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4]
@@ -56,13 +64,6 @@ def test_interrupted_run_resumes_and_continues_its_epoch_count(tmp_path, data):
         TINY, data, tmp_path, num_epochs=4, progress=False
     )  # nothing left to do
     assert len(again["history"]) == 4
-
-
-def test_resume_from_the_previous_state_when_the_newest_was_lost(tmp_path, data):
-    fit(TINY, data, tmp_path, num_epochs=1, progress=False)
-    (tmp_path / "state").rename(tmp_path / "state.old")  # killed mid-swap
-    metrics = fit(TINY, data, tmp_path, num_epochs=2, progress=False)
-    assert [h["epoch"] for h in metrics["history"]] == [1, 2]
 
 
 def test_a_different_config_in_the_same_run_dir_is_refused(tmp_path, data):
@@ -110,6 +111,9 @@ def test_early_stopping_stops_on_a_plateau(tmp_path, data):
 
 
 def test_exported_weights_predict_like_the_training_graph(tmp_path, data):
+    import tensorflow as tf  # after emo_utils, whose _compat patches tflearn
+    import tflearn
+
     config = dataclasses.replace(TINY, normalize=True, mean=120.0, std=60.0)
     faces = data.val_images
     with tf.Graph().as_default():
@@ -134,3 +138,232 @@ def test_bad_checkpoints_get_clear_errors(tmp_path, data):
     (tmp_path / "weights.npz").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(CheckpointError, match="damaged or truncated"):
         EmotionPredictor.from_checkpoint(tmp_path)
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, sort_keys=True)  # NaN-safe comparison of histories
+
+
+def _assert_consistent(run_dir, epochs: int, snapshots: bool = True) -> None:
+    """weights.npz, metrics.json, snapshots/ and state/ all describe ``epochs`` epochs,
+    and nothing an interrupted save wrote is left."""
+    run = RunDir(run_dir)
+    commit = run.current_commit()
+    saved = run.read_metrics()
+    assert commit.epoch == saved["epochs_run"] == epochs
+    assert [h["epoch"] for h in saved["history"]] == list(range(1, epochs + 1))
+    assert _dumps(commit.state["history"]) == _dumps(saved["history"])
+    assert _dumps(commit.read_metrics()) == _dumps(saved)
+    shipped = load_weights(run.weights_path)
+    for name, value in load_weights(commit.weights_path).items():
+        np.testing.assert_array_equal(shipped[name], value)
+    if snapshots:
+        assert sorted(run.snapshot_epochs()) == list(range(1, epochs + 1))
+        best = load_weights(run.snapshot_path(saved["best_epoch"]))
+        for name, value in best.items():  # the weights are the best epoch's
+            np.testing.assert_array_equal(shipped[name], value)
+    left = [p.name for p in run_dir.rglob("*") if "tmp" in p.name or "old" in p.name]
+    assert left == []
+    assert sorted(p.name for p in run.state_dir.iterdir()) == [
+        "current.json",
+        commit.path.name,
+    ]
+
+
+# ------------------------------------------------------------- bad arguments, Ctrl-C
+
+
+def test_zero_epochs_is_refused_before_anything_is_written(tmp_path, data, capsys):
+    with pytest.raises(ValueError, match=r"num_epochs \(--epochs\) is 0"):
+        fit(TINY, data, tmp_path / "run", num_epochs=0, progress=False)
+    assert not (tmp_path / "run").exists()
+
+    from emo_utils.cli import main
+
+    csv = make_fer_csv(tmp_path)
+    assert main(["train", "--epochs", "0", "--data", str(csv), "--run-dir",
+                 str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err.startswith("error: --epochs 0: give 1 or more")
+    assert not (tmp_path / "run").exists()
+
+
+def test_ctrl_c_ends_fit_as_training_interrupted_with_the_epochs_saved(tmp_path, data):
+    def ctrl_c_after_two(history):
+        if len(history) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted) as info:
+        fit(TINY, data, tmp_path, num_epochs=4, on_epoch_end=ctrl_c_after_two,
+            progress=False)
+    assert str(info.value) == (
+        "interrupted in epoch 3 of 4; epochs 1..2 are saved; rerun the same "
+        "command to resume"
+    )
+    assert info.value.__suppress_context__  # no KeyboardInterrupt traceback above it
+    _assert_consistent(tmp_path, 2, snapshots=False)
+
+
+def test_ctrl_c_of_the_training_command_prints_one_line_and_resumes(tmp_path):
+    config = tmp_path / "tiny.json"
+    config.write_text(TINY.to_json())
+    csv = make_fer_csv(tmp_path, per_class=20)
+    run = tmp_path / "run"
+    args = ["train", "--config", str(config), "--data", str(csv), "--run-dir",
+            str(run), "--epochs"]
+    env = {**os.environ, "EMO_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emo_utils", *args, "30"], cwd=REPO, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not (run / "state" / "current.json").exists():  # epoch 1 is saved
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    lines = [line for line in err.splitlines()
+             if line.strip() and not any(b in line for b in _TF_BANNER)]
+    assert proc.returncode == 130, err
+    assert len(lines) == 1, lines
+    match = re.fullmatch(
+        r"error: interrupted in epoch (\d+) of 30; (epoch 1 is|epochs 1\.\.\d+ are) "
+        r"saved; rerun the same command to resume",
+        lines[0],
+    )
+    assert match, lines[0]
+    saved = int(match.group(1)) - 1
+    assert 1 <= saved < 30
+    assert RunDir(run).current_commit().epoch == saved
+    assert RunDir(run).read_metrics()["epochs_run"] == saved
+
+    code, out, _ = run_cli(*args, str(saved + 1), env={"EMO_CACHE_DIR": env[
+        "EMO_CACHE_DIR"]})
+    assert code == 0
+    assert re.findall(r"^epoch (\d+)/", out, re.M) == [str(saved + 1)]
+    _assert_consistent(run, saved + 1, snapshots=False)
+
+
+# ------------------------------------------- a kill at any instant of an epoch's save
+
+# The steps of a save (emo_utils.rundir), in order: files written aside, the folder
+# renamed into state/ ...
+ASIDE = ("checkpoint", "weights", "snapshot", "config", "metrics", "state", "folder")
+# ... then the commit itself (state/current.json) and the copies out of it.
+COMMITTED = ("pointer", "published-weights", "published-snapshot", "published")
+KILLS = [(step, 2) for step in ASIDE + COMMITTED] + [
+    ("weights", 1),  # format 1 left weights.npz without state here: "shipped" refusal
+    ("folder", 1),
+    ("pointer", 1),
+]
+
+
+@pytest.fixture(scope="module")
+def killed_runs(tmp_path_factory):
+    """Each case's first run: a real process killed at its step, three at a time."""
+
+    def start(case):
+        step, epoch = case
+        run_dir = tmp_path_factory.mktemp(f"kill-{step}-{epoch}")
+        done = subprocess.run(
+            [sys.executable, str(REPO / "tests" / "train_tiny.py"), str(run_dir), "2"],
+            env={**os.environ, KILL_AT_ENV: f"{step}@{epoch}"},
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+        return case, (run_dir, done)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(pool.map(start, KILLS))
+
+
+@pytest.mark.parametrize(("step", "epoch"), KILLS, ids=[f"{s}@{e}" for s, e in KILLS])
+def test_a_kill_during_a_save_loses_at_most_that_epoch(
+    killed_runs, step, epoch, capsys
+):
+    run_dir, first = killed_runs[step, epoch]
+    assert first.returncode == 137, first.stderr[-3000:]  # killed at that step
+    run = RunDir(run_dir)
+    saved = epoch if step in COMMITTED else epoch - 1
+    assert (run.current_commit().epoch if saved else run.current_commit()) == (
+        saved or None
+    )
+    if not saved:  # nothing shipped yet, so a rerun is not refused as "shipped"
+        assert not run.weights_path.exists()
+    elif step in ASIDE:  # the run directory still shows the last saved epoch
+        assert run.read_metrics()["epochs_run"] == saved
+        shipped = load_weights(run.weights_path)
+        for name, value in load_weights(run.snapshot_path(1)).items():
+            np.testing.assert_array_equal(shipped[name], value)
+
+    capsys.readouterr()
+    metrics = train_tiny(run_dir, 2)  # the rerun resumes after the last saved epoch
+    trained = re.findall(r"^epoch (\d+)/2:", capsys.readouterr().out, re.M)
+    assert trained == [str(e) for e in range(saved + 1, 3)]
+    assert _dumps(metrics) == _dumps(run.read_metrics())
+    _assert_consistent(run_dir, 2)
+
+
+# ------------------------------------------------- runs saved by the old format (1)
+
+
+def _to_format1(run_dir, folder: str = "state") -> None:
+    """Rewrite a run into the layout ``fit`` wrote before commits (format 1; the pilot
+    runs of logs/pilots/ have it): state/{checkpoint, model.ckpt.*, state.json}."""
+    commit = RunDir(run_dir).current_commit()
+    old = run_dir / "format1"
+    old.mkdir()
+    for file in commit.path.glob("model.ckpt.*"):
+        shutil.copy2(file, old / file.name)
+    tmp_ckpt = run_dir / "state.tmp.k2j4fx" / "model.ckpt"
+    (old / "checkpoint").write_text(
+        f'model_checkpoint_path: "{tmp_ckpt}"\nall_model_checkpoint_paths: '
+        f'"{tmp_ckpt}"\n'
+    )
+    (old / "state.json").write_text(json.dumps(commit.state))
+    shutil.rmtree(run_dir / "state")
+    old.rename(run_dir / folder)
+
+
+@pytest.mark.parametrize("folder", ["state", "state.old"])
+def test_a_run_saved_in_the_old_format_resumes(tmp_path, data, capsys, folder):
+    first = fit(TINY, data, tmp_path, num_epochs=2, progress=False, snapshots_from=1)
+    _to_format1(tmp_path, folder)
+    if folder == "state.old":  # killed mid-swap: the new state half written aside
+        (tmp_path / "state.tmp.k2j4fx").mkdir()
+        (tmp_path / "state.tmp.k2j4fx" / "model.ckpt.index").write_bytes(b"\0" * 9)
+    capsys.readouterr()
+
+    metrics = fit(TINY, data, tmp_path, num_epochs=3, progress=False, snapshots_from=1)
+    out = capsys.readouterr().out
+    assert "converted the training state of epoch 2 to format 2" in out
+    assert re.findall(r"^epoch (\d+)/3:", out, re.M) == ["3"]
+    assert _dumps(metrics["history"][:2]) == _dumps(first["history"])
+    _assert_consistent(tmp_path, 3)
+
+
+@pytest.mark.parametrize("snapshots", [True, False])
+def test_old_format_weights_written_after_its_state_are_not_trusted(
+    tmp_path, data, snapshots
+):
+    """Format 1 wrote weights.npz before state/: a kill in between left the weights
+    of an epoch the state never saw."""
+    first = fit(TINY, data, tmp_path, num_epochs=2, progress=False,
+                snapshots_from=1 if snapshots else None)
+    _to_format1(tmp_path)
+    stray = {k: np.zeros_like(v) for k, v in load_weights(tmp_path / "weights.npz")
+             .items()}
+    np.savez(tmp_path / "weights.npz", **stray)
+    later = (tmp_path / "state" / "state.json").stat().st_mtime + 600
+    os.utime(tmp_path / "weights.npz", (later, later))
+
+    metrics = fit(TINY, data, tmp_path, num_epochs=2, progress=False)
+    assert _dumps(metrics["history"]) == _dumps(first["history"])
+    shipped = load_weights(tmp_path / "weights.npz")
+    assert not all(np.array_equal(shipped[k], v) for k, v in stray.items())
+    if snapshots:  # the best epoch's snapshot stands in
+        assert metrics["best_epoch"] == first["best_epoch"]
+        _assert_consistent(tmp_path, 2)
+    else:  # the checkpoint's own (last) epoch becomes the shipped one
+        assert metrics["best_epoch"] == 2
+        assert metrics["best_held_back_acc"] == first["history"][1]["val_acc"]
+        _assert_consistent(tmp_path, 2, snapshots=False)
