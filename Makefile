@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed-$(TF)
 CONFIG ?= alexnet48
 EPOCHS ?=
 PYTEST_ARGS ?=
+APP_PORT ?= 8866
 
 .DEFAULT_GOAL := help
 .PHONY: help setup lab test check format data train eval bench app notebooks clean
@@ -51,8 +52,9 @@ eval: setup  ## evaluate the shipped checkpoint on the test split(s) -> evaluati
 bench: setup  ## speed and memory benchmarks -> benchmarks/results/*.json
 	$(BIN)/python -m emo_utils bench
 
-app: setup  ## serve the webcam notebook as a standalone page on 127.0.0.1 (Voila)
-	$(BIN)/voila notebooks/04_webcam_live.ipynb --Voila.ip=127.0.0.1 --no-browser --port=8866
+# app/voila.py: localhost only, kernels of closed pages shut down, at most 4 kernels
+app: setup  ## serve the webcam notebook as a standalone page on 127.0.0.1:APP_PORT (Voila)
+	$(BIN)/voila notebooks/04_webcam_live.ipynb --Voila.config_file_paths=app --port=$(APP_PORT)
 
 # Outputs of camera cells (tagged nbval-skip) are removed after the run: no face is committed.
 notebooks: setup  ## execute every notebook top to bottom in place (commit outputs only from this)
