@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -59,9 +60,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(cmd: list[str], port: int, log_path: Path, cwd: Path = REPO):
-    """Run a notebook server (the venv's kernel, EMO_SMOKE=1) until it listens."""
-    env = dict(os.environ, EMO_SMOKE="1", PATH=f"{VOILA.parent}:{os.environ['PATH']}")
+def serve(cmd: list[str], port: int, log_path: Path, cwd: Path = REPO,
+          env: dict[str, str] | None = None):
+    """Run a notebook server (the venv's kernel, EMO_SMOKE=1, ``env``) until it listens;
+    yields its process."""
+    env = dict(os.environ, EMO_SMOKE="1", PATH=f"{VOILA.parent}:{os.environ['PATH']}",
+               **(env or {}))
     log = log_path.open("w")  # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -76,7 +80,7 @@ def serve(cmd: list[str], port: int, log_path: Path, cwd: Path = REPO):
                     pytest.fail(f"{cmd[0]} did not start:\n"
                                 f"{log_path.read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -87,13 +91,19 @@ def serve(cmd: list[str], port: int, log_path: Path, cwd: Path = REPO):
         log.close()
 
 
+def app_command(port: int) -> list[str]:
+    """The command `make app` runs, on ``port`` (read from `make -n`: one source of
+    truth for its configuration)."""
+    out = subprocess.run(["make", "-s", "-n", "app", f"APP_PORT={port}"], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    return shlex.split(next(line for line in out.splitlines() if "voila " in line))
+
+
 @pytest.fixture(scope="module")
 def voila_url(tmp_path_factory):
-    """Voila serving notebooks/04 on a free localhost port."""
+    """`make app` (Voila serving notebooks/04) on a free localhost port."""
     port = free_port()
-    cmd = [str(VOILA), str(REPO / "notebooks" / "04_webcam_live.ipynb"),
-           "--Voila.ip=127.0.0.1", "--no-browser", f"--port={port}"]
-    with serve(cmd, port, tmp_path_factory.mktemp("voila") / "voila.log"):
+    with serve(app_command(port), port, tmp_path_factory.mktemp("voila") / "voila.log"):
         yield f"http://127.0.0.1:{port}/"
 
 
@@ -258,3 +268,94 @@ def test_an_insecure_page_says_how_to_reach_the_camera(voila_url):
             browser.close()
     assert "secure pages" in text
     assert "localhost" in text
+
+
+def kernel_ids(server: subprocess.Popen) -> set[str]:
+    """The kernels ``server`` runs: its ipykernel processes, by connection-file id."""
+    import psutil  # an ipykernel dependency
+
+    ids = set()
+    for child in psutil.Process(server.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # exited meanwhile
+            cmdline = " ".join(child.cmdline())
+            found = re.search(r"kernel-([0-9a-f-]{36})\.json", cmdline)
+            if found:
+                ids.add(found.group(1))
+    return ids
+
+
+def wait_for_kernels(server, expected, timeout: float) -> set[str]:
+    """Poll until ``expected(kernel ids)`` holds; the ids either way."""
+    deadline = time.monotonic() + timeout
+    while not expected(ids := kernel_ids(server)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return ids
+
+
+def page_kernel(page) -> str:
+    """The id of the kernel behind a loaded Voila page."""
+    page.locator(".emo-cam-snapshot").wait_for(timeout=180_000)
+    return page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+
+def test_the_app_shuts_down_kernels_of_closed_pages_and_caps_them(tmp_path):
+    """`make app`'s configuration (app/voila.py) with shorter timings: a reload frees
+    its kernel at once, an abandoned load and a tab closed without notice are culled,
+    an open page's idle kernel stays, and a page beyond the cap gets a message."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    idle, interval = 15, 2
+    timings = {"EMO_APP_IDLE_TIMEOUT": str(idle),
+               "EMO_APP_CULL_INTERVAL": str(interval), "EMO_APP_MAX_KERNELS": "2"}
+    cull_wait = 90 + idle + 2 * interval  # an abandoned load first runs the notebook
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "app.log"
+    args = fake_camera_args(write_y4m(tmp_path / "face.y4m", sample_frame()))
+    with serve(app_command(port), port, log, env=timings) as server, \
+            playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            a = browser.new_page()
+            a.goto(url, timeout=180_000)
+            ka = page_kernel(a)
+            assert kernel_ids(server) == {ka}
+            # B: closed while Voila still runs its notebook (the page never loads)
+            b = browser.new_page()
+            b.goto(url, wait_until="commit", timeout=180_000)
+            running = wait_for_kernels(server, lambda ids: len(ids) == 2, 60)
+            b.close()
+            assert len(running) == 2, running
+            # C: beyond the cap of 2: a message, no kernel
+            c = browser.new_page()
+            response = c.goto(url, timeout=180_000)
+            refused = c.locator("body").inner_text()
+            assert response.status == 503, refused[:500]
+            assert "Too many open pages" in refused
+            assert "Close another of its tabs" in refused
+            assert kernel_ids(server) == running
+            # B's kernel is culled once idle; A's, idle just as long but open, is not
+            assert wait_for_kernels(server, lambda ids: ids == {ka}, cull_wait) == {ka}
+            c.reload(timeout=180_000)
+            kc = page_kernel(c)
+            # a reload at the cap: the page's shutdown request frees its old kernel
+            a.reload(timeout=180_000)
+            ka2 = page_kernel(a)
+            loaded = time.monotonic()
+            both = {ka2, kc}
+            assert wait_for_kernels(server, lambda ids: ids == both, 30) == both
+            # C closed without notice (no beforeunload: a crashed or killed tab): culled
+            c.close()
+            left = wait_for_kernels(server, lambda ids: ids == {ka2}, cull_wait)
+            assert left == {ka2}
+            time.sleep(max(0.0, loaded + idle + 2 * interval - time.monotonic()))
+            assert kernel_ids(server) == {ka2}  # idle beyond the timeout, but open
+            a.locator(".emo-cam-snapshot").click()  # ... and still answers
+            a.wait_for_function(
+                "(document.querySelector('.emo-cam-status')?.textContent || '')"
+                ".startsWith('Frame 1:')", timeout=60_000)
+        finally:
+            browser.close()
+    text = log.read_text()
+    assert "403 POST /voila/api/shutdown" not in text
+    assert f"Culling 'idle' kernel 'python3' ({ka})" not in text  # the reload freed it
