@@ -1,4 +1,5 @@
-"""The seven FER2013 emotions, in FER2013 label order: the one source of truth."""
+"""The vocabulary of FER2013, in one place: the seven emotions in label order, the
+splits, and where the eyes and the mouth sit in a 48x48 face crop."""
 
 EMOTIONS: tuple[str, ...] = (
     "angry",
@@ -11,3 +12,5 @@ EMOTIONS: tuple[str, ...] = (
 )
 NUM_CLASSES = len(EMOTIONS)
 SPLITS: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")
+# Image rows of a centred 48x48 FER2013 face: the eye-and-brow band and the mouth band.
+FACE_REGIONS: dict[str, slice] = {"eyes": slice(8, 24), "mouth": slice(30, 46)}
