@@ -1,7 +1,9 @@
-"""Training curves: the live plot shown while training, and stored histories."""
+"""Training curves: the live plot shown while training, stored histories, and where
+training pulls away from the held-back slice."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -61,3 +63,31 @@ class LivePlot:
         else:
             self._handle.update(fig)
         plt.close(fig)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Training-batch vs held-back accuracy: ``since`` is the first epoch from which
+    training stays more than one point above held-back (None when it does not), and
+    ``acc``/``val_acc`` are the last epoch's."""
+
+    since: int | None
+    acc: float
+    val_acc: float
+
+    @property
+    def gap(self) -> float:
+        return self.acc - self.val_acc
+
+
+def overfit_gap(metrics: dict[str, Any] | None) -> Gap | None:
+    """The Gap of a run's metrics.json; None when it has no history."""
+    if not metrics or not metrics.get("history"):
+        return None
+    hist = metrics["history"]
+    since = None
+    for h in reversed(hist):
+        if h["acc"] <= h["val_acc"] + 0.01:
+            break
+        since = h["epoch"]
+    return Gap(since, hist[-1]["acc"], hist[-1]["val_acc"])

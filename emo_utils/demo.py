@@ -1,4 +1,5 @@
-"""A small, clearly labelled stand-in for FER2013: cartoon faces drawn with OpenCV.
+"""A small, clearly labelled stand-in for FER2013: cartoon faces drawn with OpenCV,
+and ``load_data_or_demo``, which falls back to them when FER2013 is missing.
 
 Why: every notebook must run end to end without the real data (and fast under
 tests). Each emotion has its own brows, eyes and mouth; random pose, size,
@@ -7,11 +8,14 @@ contrast, blur and noise make the classes overlap enough that a CNN must learn.
 
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 
-from .data import IMAGE_SIZE, Dataset
+from .data import IMAGE_SIZE, DataNotFoundError, Dataset, load_fer2013
 from .labels import EMOTIONS
+from .paths import relative_to_repo
 
 DEMO_NOTE = (
     "DEMO DATA, not FER2013: {n:,} cartoon faces drawn by emo_utils.demo, so "
@@ -120,4 +124,27 @@ def load_demo_sample(
     order = rng.permutation(n)
     return Dataset(
         images[order], labels[order], usage[order], "demo", DEMO_NOTE.format(n=n)
+    )
+
+
+def load_data_or_demo(path: str | os.PathLike | None = None):
+    """FER2013 if it is on disk, else the demo sample: (dataset, is_demo, message).
+
+    Only *missing* data falls back; a damaged file still raises its DataError. The
+    message is the one visible line a notebook prints about what it is using.
+    """
+    try:
+        dataset = load_fer2013(path)
+    except DataNotFoundError as err:
+        dataset = load_demo_sample()
+        return dataset, True, (
+            f"FER2013 not found ({err}).\nUsing the small DEMO sample "
+            f"({len(dataset):,} cartoon faces) so every cell runs; numbers below are "
+            "NOT FER2013 results. To use the real data run `make data` (or put "
+            "fer2013.csv in data/) and re-run."
+        )
+    note = f" ({dataset.note})" if dataset.note else ""
+    return dataset, False, (
+        f"Using FER2013 from {relative_to_repo(dataset.source)}: {len(dataset):,} "
+        f"faces{note}."
     )

@@ -1,7 +1,12 @@
-"""Evaluate a checkpoint: accuracy with a CI, TTA, per-class report, confusion, ECE.
+"""Evaluate a checkpoint on a test split: one ``Evaluation``, computed once, saved,
+loaded, and the owner of every view of it (tables, figures, examples).
 
-Notebook 03, the README and ``python -m emo_utils eval`` all read the numbers computed
-here and stored in ``checkpoints/<name>/evaluation.json``.
+``Evaluation.from_checkpoint`` runs the network once per test-time augmentation mode
+and keeps the faces and probabilities (``predictions``); ``Evaluation.load`` reads
+the numbers back from ``evaluation.json`` (``predictions`` is None: no faces, no
+probabilities). ``save`` is the one way an evaluation is written (evaluation.json,
+its figures, the test summary in metrics.json), whether ``python -m emo_utils eval``
+(``main``) or notebook 03 (``evaluate_or_load``) asks.
 """
 
 from __future__ import annotations
@@ -10,171 +15,383 @@ import argparse
 import json
 import os
 import time
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
-from sklearn.metrics import (
-    confusion_matrix,
-    f1_score,
-    precision_recall_fscore_support,
-    top_k_accuracy_score,
-)
+import pandas as pd
 
-from ._files import atomic_write_text
-from .data import REPO_ROOT
+from . import metrics, narrate, plots
+from .ferplus import FerPlusScore, score_against_majority
 from .labels import EMOTIONS, NUM_CLASSES
+from .paths import relative_to_repo
+from .rundir import RunDir
+from .saliency import SaliencyMaps, occlusion_examples
 
 ANCHORS_PATH = Path(__file__).resolve().parent / "anchors.json"
-EVALUATION_FILE = "evaluation.json"
-FIGURES_DIR = "figures"
-TTA_VARIANTS = {"none": None, "flip": "flip", "shift": "shift"}
+FORMAT = 2  # of evaluation.json
+# The confused pairs notebook 03 tells the story of (true, predicted).
 FOCUS_PAIRS = (
     ("disgust", "angry"),
     ("angry", "sad"),
     ("surprise", "fear"),
     ("fear", "sad"),
 )
+FIGURES = ("confusion", "per_class", "confused_pairs", "reliability")
 
 
-def accuracy_ci(correct: int, total: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion: (low, high).
+@dataclass(frozen=True)
+class Predictions:
+    """The test faces of an Evaluation and the network's probabilities (N,7) per
+    TTA mode; the "flip" and "shift" ones may cover only the first faces."""
 
-    Better than the normal approximation near 0 or 1 and for small test sets.
+    images: npt.NDArray[np.uint8]
+    labels: npt.NDArray[np.int64]
+    probs: dict[str | None, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A checkpoint's predictions on one test split and every number read from them.
+
+    ``predictions`` holds the faces and probabilities when the evaluation was computed
+    in this process, and is None when it was loaded from evaluation.json: views that
+    need faces (mistakes, saliency) then return None.
     """
-    if total <= 0:
-        raise ValueError(
-            f"need at least one prediction to compute a CI, got total={total}"
-        )
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = correct / total
-    denom = 1 + z**2 / total
-    centre = (p + z**2 / (2 * total)) / denom
-    half = z * np.sqrt(p * (1 - p) / total + z**2 / (4 * total**2)) / denom
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
+    checkpoint: str  # the run directory, relative to the repository
+    data: str  # the FER2013 source it was computed on
+    split: str
+    created: str  # ISO time, UTC
+    trained_epochs: int | None
+    class_counts: dict[str, list[int]]  # Dataset.counts(): per split, per emotion
+    scores: metrics.Scores  # single view
+    tta: tuple[metrics.TTAScore, ...]  # one per TTA mode
+    ferplus: FerPlusScore | None  # None: not computed (older evaluations)
+    seconds: float
+    predictions: Predictions | None = field(default=None, repr=False, compare=False)
+    run_dir: RunDir | None = field(default=None, repr=False, compare=False)
+    predictor: Any = field(default=None, repr=False, compare=False)
 
-def reliability_bins(
-    labels: npt.ArrayLike, probs: npt.ArrayLike, num_bins: int = 10
-) -> dict[str, list]:
-    """Confidence histogram for a reliability diagram: per equal-width bin of max prob.
+    # ------------------------------------------------------------ computing
+    @classmethod
+    def from_checkpoint(
+        cls,
+        checkpoint_dir: str | os.PathLike,
+        dataset,
+        split: str | None = None,
+        max_tta_images: int | None = None,
+        predictor=None,
+        ferplus=None,
+    ) -> Evaluation:
+        """Run the checkpoint on one split of ``dataset`` (default: choose_test_split).
 
-    Returns lists ``edges`` (num_bins+1), ``confidence``, ``accuracy`` (NaN-free: empty
-    bins get None) and ``count``.
-    """
-    labels = np.asarray(labels)
-    probs = np.asarray(probs, dtype=np.float64)
-    conf = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == labels
-    edges = np.linspace(0.0, 1.0, num_bins + 1)
-    # bin i holds (edges[i], edges[i+1]]; confidence 0 goes in the first bin
-    idx = np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, num_bins - 1)
-    out: dict[str, list] = {
-        "edges": edges.round(6).tolist(),
-        "confidence": [],
-        "accuracy": [],
-        "count": [],
-    }
-    for b in range(num_bins):
-        mask = idx == b
-        n = int(mask.sum())
-        out["count"].append(n)
-        out["confidence"].append(float(conf[mask].mean()) if n else None)
-        out["accuracy"].append(float(correct[mask].mean()) if n else None)
-    return out
-
-
-def expected_calibration_error(
-    labels: npt.ArrayLike, probs: npt.ArrayLike, num_bins: int = 10
-) -> float:
-    """ECE: the count-weighted mean gap |accuracy - confidence| over confidence bins.
-
-    0 means the model is right exactly as often as it says it is.
-    """
-    bins = reliability_bins(labels, probs, num_bins)
-    total = sum(bins["count"])
-    if total == 0:
-        raise ValueError("ECE of an empty prediction set is undefined")
-    return float(
-        sum(
-            n * abs(a - c)
-            for n, a, c in zip(
-                bins["count"], bins["accuracy"], bins["confidence"], strict=True
+        The augmented views run on the first ``max_tta_images`` faces only when that
+        is set (smoke tests). ``predictor`` and ``ferplus`` replace the checkpoint's
+        network and the default FER+ votes (tests).
+        """
+        run_dir = RunDir(checkpoint_dir)
+        split = split or choose_test_split(dataset)
+        images, labels = dataset.split(split)
+        if len(labels) == 0:
+            raise ValueError(
+                f"split {split!r} of {dataset.source} is empty; choose one of "
+                f"{dataset.split_names}"
             )
-            if n
+        predictor = predictor or _load_predictor(run_dir)
+        start = time.perf_counter()
+        probs = _predict(predictor, images, max_tta_images)
+        scores = metrics.summarize_predictions(labels, probs[None])
+        n = min(len(p) for p in probs.values())  # every mode on the same faces
+        tta = tuple(metrics.score_tta(m, labels[:n], p[:n]) for m, p in probs.items())
+        seconds = round(time.perf_counter() - start, 1)
+        return cls(
+            checkpoint=relative_to_repo(run_dir.path),
+            data=relative_to_repo(dataset.source),
+            split=split,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            trained_epochs=(run_dir.read_metrics() or {}).get("epochs_run"),
+            class_counts=dataset.counts(),
+            scores=scores,
+            tta=tta,
+            ferplus=score_against_majority(dataset, split, probs[None], ferplus),
+            seconds=seconds,
+            predictions=Predictions(images, labels, probs),
+            run_dir=run_dir,
+            predictor=predictor,
         )
-        / total
-    )
 
+    @property
+    def holds_predictions(self) -> bool:
+        """True when the faces and probabilities are here (computed, not loaded)."""
+        return self.predictions is not None
 
-def most_confused_pairs(
-    cm: npt.ArrayLike, top: int = 8, names: tuple[str, ...] = EMOTIONS
-) -> list[dict]:
-    """Off-diagonal cells of a count confusion matrix, largest share of the true class
-    first.
+    # ------------------------------------------------------------ files
+    def to_dict(self) -> dict[str, Any]:
+        """The evaluation.json content (numbers only, no faces or probabilities)."""
+        return {
+            "format": FORMAT,
+            "checkpoint": self.checkpoint,
+            "data": self.data,
+            "split": self.split,
+            "created": self.created,
+            "trained_epochs": self.trained_epochs,
+            "seconds": self.seconds,
+            "emotions": list(EMOTIONS),
+            "class_counts": self.class_counts,
+            "scores": self.scores.to_dict(),
+            "tta": [asdict(t) for t in self.tta],
+            "ferplus": asdict(self.ferplus) if self.ferplus else None,
+        }
 
-    Each entry: true, predicted, count, rate (= count / true-class total).
-    """
-    cm = np.asarray(cm)
-    totals = cm.sum(axis=1)
-    pairs = []
-    for t in range(cm.shape[0]):
-        for p in range(cm.shape[1]):
-            if t != p and cm[t, p] > 0:
-                pairs.append(
-                    {
-                        "true": names[t],
-                        "predicted": names[p],
-                        "count": int(cm[t, p]),
-                        "rate": float(cm[t, p] / totals[t]),
-                    }
-                )
-    pairs.sort(key=lambda d: (-d["rate"], -d["count"]))
-    return pairs[:top]
-
-
-def summarize_predictions(labels: npt.ArrayLike, probs: npt.ArrayLike) -> dict:
-    """All metrics of one set of predictions, as plain JSON-ready Python values."""
-    labels = np.asarray(labels, dtype=np.int64)
-    probs = np.asarray(probs, dtype=np.float64)
-    if probs.shape != (len(labels), NUM_CLASSES):
-        raise ValueError(
-            f"probs must be ({len(labels)}, {NUM_CLASSES}), got {probs.shape}"
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], run_dir: RunDir | None = None) -> Evaluation:
+        if d.get("format") != FORMAT or d.get("emotions") != list(EMOTIONS):
+            raise ValueError(
+                f"{run_dir.evaluation_path if run_dir else 'evaluation'} has format "
+                f"{d.get('format')!r}, expected {FORMAT} with the labels {EMOTIONS}; "
+                "re-create it with `python -m emo_utils eval --checkpoint <run dir>`."
+            )
+        return cls(
+            checkpoint=d["checkpoint"],
+            data=d["data"],
+            split=d["split"],
+            created=d["created"],
+            trained_epochs=d["trained_epochs"],
+            class_counts=d["class_counts"],
+            scores=metrics.Scores.from_dict(d["scores"]),
+            tta=tuple(
+                metrics.TTAScore(**{**t, "accuracy_ci95": tuple(t["accuracy_ci95"])})
+                for t in d["tta"]
+            ),
+            ferplus=FerPlusScore(**d["ferplus"]) if d.get("ferplus") else None,
+            seconds=d["seconds"],
+            run_dir=run_dir,
         )
-    pred = probs.argmax(axis=1)
-    classes = np.arange(NUM_CLASSES)
-    correct = int((pred == labels).sum())
-    low, high = accuracy_ci(correct, len(labels))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        labels, pred, labels=classes, zero_division=0
-    )
-    cm = confusion_matrix(labels, pred, labels=classes)
-    return {
-        "n": len(labels),
-        "accuracy": correct / len(labels),
-        "accuracy_ci95": [low, high],
-        "top2_accuracy": float(
-            top_k_accuracy_score(labels, probs, k=2, labels=classes)
-        ),
-        "macro_f1": float(
-            f1_score(labels, pred, labels=classes, average="macro", zero_division=0)
-        ),
-        "ece": expected_calibration_error(labels, probs),
-        "per_class": {
-            name: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
+
+    @classmethod
+    def load(cls, checkpoint_dir: str | os.PathLike) -> Evaluation:
+        """Read checkpoint_dir/evaluation.json; a clear error when it was never
+        written."""
+        run_dir = RunDir(checkpoint_dir)
+        stored = run_dir.read_json(RunDir.EVALUATION)
+        if stored is None:
+            raise FileNotFoundError(
+                f"no {RunDir.EVALUATION} in {checkpoint_dir}: run "
+                f"`python -m emo_utils eval --checkpoint {checkpoint_dir}` "
+                "with FER2013 in data/ to create it."
+            )
+        return cls.from_dict(stored, run_dir)
+
+    def save(self, run_dir: str | os.PathLike | None = None) -> list[Path]:
+        """Write the figures, evaluation.json and (when the run has a metrics.json)
+        its test summary; returns the paths written."""
+        target = RunDir(run_dir) if run_dir is not None else self.run_dir
+        paths = self.save_figures(target.figures_dir)
+        paths.append(target.write_json(RunDir.EVALUATION, _rounded(self.to_dict())))
+        run_metrics = target.read_metrics()
+        if run_metrics is not None:
+            run_metrics.setdefault("test", {})[self.split] = self.test_summary()
+            paths.append(target.write_metrics(_rounded(run_metrics)))
+        return paths
+
+    def test_summary(self) -> dict[str, Any]:
+        """The headline numbers metrics.json keeps under "test" -> split.
+
+        "accuracy_tta" is the 10-view "shift" mode, fixed in advance rather than
+        picked as the best mode afterwards.
+        """
+        s = self.scores
+        return {
+            "n": s.n,
+            "accuracy": s.accuracy,
+            "accuracy_ci95": list(s.accuracy_ci95),
+            "accuracy_flip": _accuracy(self.tta_score("flip")),
+            "accuracy_tta": _accuracy(self.tta_score("shift")),
+            "top2_accuracy": s.top2_accuracy,
+            "macro_f1": s.macro_f1,
+            "per_class_recall": {c: v["recall"] for c, v in s.per_class.items()},
+        }
+
+    # ------------------------------------------------------------ views
+    def tta_score(self, mode: str | None) -> metrics.TTAScore | None:
+        """The score of one TTA mode (emo_utils.predict.TTA_MODES), if evaluated."""
+        return next((t for t in self.tta if t.mode == mode), None)
+
+    @property
+    def train_share(self) -> pd.Series:
+        """Each emotion's share of the Training split (fraction), by emotion."""
+        train = np.asarray(self.class_counts.get("Training", [0] * NUM_CLASSES))
+        return pd.Series(train / max(train.sum(), 1), index=list(EMOTIONS))
+
+    def most_confused(self, top: int = 8) -> pd.DataFrame:
+        """The ``top`` (true, predicted) mix-ups by share of the true class."""
+        return metrics.most_confused(self.scores.confusion, top)
+
+    def error_share(self, top: int = 3) -> metrics.ErrorShare:
+        return metrics.error_share(self.scores.confusion, top)
+
+    def pair_rates(self, pairs=FOCUS_PAIRS) -> pd.DataFrame:
+        """Both directions' error rates of each pair, with the training counts."""
+        train = self.class_counts.get("Training", [0] * NUM_CLASSES)
+        return metrics.pair_rates(self.scores.confusion, train, pairs)
+
+    def mistakes(self) -> metrics.Mistakes | None:
+        """How wrong the wrong answers are; None without predictions."""
+        if self.predictions is None:
+            return None
+        return metrics.mistake_summary(
+            self.predictions.labels, self.predictions.probs[None]
+        )
+
+    def pair_mistakes(self, pairs=FOCUS_PAIRS, k: int = 4) -> pd.DataFrame | None:
+        """The k most confident mistakes per (true, predicted) pair: index, true,
+        predicted, p_predicted, p_true. None without predictions."""
+        if self.predictions is None:
+            return None
+        labels, probs = self.predictions.labels, self.predictions.probs[None]
+        rows = [
+            {
+                "index": int(i),
+                "true": true,
+                "predicted": pred,
+                "p_predicted": float(probs[i, EMOTIONS.index(pred)]),
+                "p_true": float(probs[i, EMOTIONS.index(true)]),
             }
-            for i, name in enumerate(EMOTIONS)
-        },
-        "confusion": cm.tolist(),
-        "most_confused": most_confused_pairs(cm),
-        "reliability": reliability_bins(labels, probs),
-    }
+            for true, pred in pairs
+            for i in metrics.confident_mistakes(labels, probs, true, pred, k)
+        ]
+        columns = ["index", "true", "predicted", "p_predicted", "p_true"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def saliency(
+        self, pairs=FOCUS_PAIRS, max_images: int | None = None, seed: int = 0
+    ) -> SaliencyMaps | None:
+        """Occlusion maps of a right and a wrong face per pair, chosen among the first
+        ``max_images`` faces; runs the network. None without predictions."""
+        if self.predictions is None:
+            return None
+        p = self.predictions
+        n = len(p.labels) if max_images is None else max_images
+        predictor = self.predictor or _load_predictor(self.run_dir)
+        return occlusion_examples(
+            predictor, p.images[:n], p.labels[:n], p.probs[None][:n], pairs, seed
+        )
+
+    def tta_table(self) -> pd.DataFrame:
+        """Accuracy, 95% CI and macro-F1 per TTA mode."""
+        rows = [
+            {
+                "test-time augmentation": narrate.TTA_NAMES[t.mode],
+                "images": t.n,
+                "accuracy": round(t.accuracy, 4),
+                "95% CI": f"{t.accuracy_ci95[0]:.3f}-{t.accuracy_ci95[1]:.3f}",
+                "macro-F1": round(t.macro_f1, 4),
+            }
+            for t in self.tta
+        ]
+        return pd.DataFrame(rows).set_index("test-time augmentation")
+
+    def per_class_table(self, digits: int | None = 3) -> pd.DataFrame:
+        """scikit-learn's per-class report (precision, recall, F1, support)."""
+        table = pd.DataFrame(self.scores.per_class).T.rename_axis("emotion")
+        table = table if digits is None else table.round(digits)
+        return table.astype({"support": int})
+
+    def results_table(self, anchors: list[dict] | None = None) -> pd.DataFrame:
+        """Our checkpoint (per TTA mode, and its held-back accuracy from metrics.json)
+        next to the published anchors, best first."""
+        anchors = load_anchors() if anchors is None else anchors
+        rows = [self._result_row(t) for t in self.tta if t.n == self.scores.n]
+        run_metrics = self.run_dir.read_metrics() if self.run_dir else None
+        if run_metrics and "best_held_back_acc" in run_metrics:
+            rows.append(
+                {
+                    "model": f"ours: {Path(self.checkpoint).name}, held-back slice "
+                    "of Training",
+                    "accuracy": run_metrics["best_held_back_acc"],
+                    "95% CI": "",
+                    "split": "Training hold-out "
+                    f"(n={run_metrics.get('held_back_size', '?')})",
+                    "source": f"{self.checkpoint}/{RunDir.METRICS}",
+                }
+            )
+        rows += [_anchor_row(a) for a in anchors]
+        columns = ["model", "accuracy", "95% CI", "split", "source"]
+        return (
+            pd.DataFrame(rows, columns=columns)
+            .round({"accuracy": 3})
+            .sort_values("accuracy", ascending=False)
+            .reset_index(drop=True)
+        )
+
+    def _result_row(self, t: metrics.TTAScore) -> dict[str, Any]:
+        low, high = t.accuracy_ci95
+        name = f"ours: {Path(self.checkpoint).name}"
+        if t.mode is not None:
+            name += f" + {narrate.TTA_NAMES[t.mode]}"
+        return {
+            "model": name,
+            "accuracy": t.accuracy,
+            "95% CI": f"{low:.3f}-{high:.3f}",
+            "split": f"{self.split} (n={self.scores.n})",
+            "source": f"{self.checkpoint}/{RunDir.EVALUATION}",
+        }
+
+    # ------------------------------------------------------------ figures
+    def plot_confusion(self):
+        """Counts (left) and % of each true class (right), titled by the worst pair."""
+        cm = self.scores.confusion
+        return plots.plot_confusion_pair(
+            cm, metrics.row_percent(cm), narrate.confusion_title(self)
+        )
+
+    def plot_per_class(self):
+        per = self.per_class_table(digits=None)
+        spearman = metrics.rank_correlation(self.train_share, per["recall"])
+        return plots.plot_per_class(
+            per, self.train_share, spearman, narrate.per_class_title(self)
+        )
+
+    def plot_confused_pairs(self):
+        return plots.plot_confused_pairs(self.most_confused())
+
+    def plot_reliability(self):
+        return plots.plot_reliability(
+            self.scores.reliability, title=narrate.reliability_title(self)
+        )
+
+    def plot_pair_mistakes(self, pairs=FOCUS_PAIRS, k: int = 4):
+        """The most confident mistakes per pair; None without predictions."""
+        mistakes = self.pair_mistakes(pairs, k)
+        if mistakes is None:
+            return None
+        cols = 2 * k if len(pairs) > 1 else k
+        return plots.plot_pair_mistakes(self.predictions.images, mistakes, cols)
+
+    def save_figures(self, folder: str | os.PathLike) -> list[Path]:
+        """Save the figures the no-data fallback of notebook 03 shows."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        plots.set_style()
+        paths = []
+        for name in FIGURES:
+            fig = getattr(self, f"plot_{name}")()
+            fig.savefig(folder / f"{name}.png")
+            plt.close(fig)
+            paths.append(folder / f"{name}.png")
+        return paths
+
+    def stored_figures(self) -> list[Path]:
+        """The saved figures to show instead of recomputing: none when this evaluation
+        holds its predictions (its figures are drawn above)."""
+        if self.predictions is not None or self.run_dir is None:
+            return []
+        return [self.run_dir.figures_dir / f"{name}.png" for name in FIGURES]
 
 
 def choose_test_split(dataset) -> str:
@@ -187,293 +404,33 @@ def choose_test_split(dataset) -> str:
     return names[-1]
 
 
-def split_caveat(split: str) -> str:
-    """One sentence on how far to trust numbers from ``split``."""
-    if split == "PrivateTest":
-        return (
-            "PrivateTest was never used to train or choose the model: "
-            "these numbers are the honest estimate."
-        )
-    if split == "PublicTest":
-        return (
-            "There is no PrivateTest split in this data, so we report PublicTest. "
-            "PublicTest is also the split the model was chosen on, so the numbers are "
-            "somewhat optimistic; put the full fer2013.csv in data/ to get PrivateTest."
-        )
-    return f"Evaluated on the {split!r} split (not a standard FER2013 test split)."
-
-
-def predict_variants(
-    predictor, images: np.ndarray, variants: dict[str, str | None] | None = None
-) -> dict[str, np.ndarray]:
-    """Probabilities (N,7) for each TTA variant name -> predictor tta mode."""
-    variants = TTA_VARIANTS if variants is None else variants
-    return {
-        name: predictor.predict_faces(images, tta=mode)
-        for name, mode in variants.items()
-    }
-
-
-def evaluate_checkpoint(
-    checkpoint_dir: str | os.PathLike,
-    dataset,
-    split: str | None = None,
-    max_tta_images: int | None = None,
-    predictor=None,
-    return_probs: bool = False,
-) -> dict:
-    """Evaluate a checkpoint on one split of ``dataset``; a small JSON-ready dict.
-
-    TTA variants run on the first ``max_tta_images`` images only when that is set (smoke
-    tests). ``return_probs`` adds the (N,7) arrays under ``"_probs"`` (not for JSON).
-    """
-    from .predict import EmotionPredictor
-
-    checkpoint_dir = Path(checkpoint_dir)
-    split = split or choose_test_split(dataset)
-    images, labels = dataset.split(split)
-    if len(labels) == 0:
-        raise ValueError(
-            f"split {split!r} of {dataset.source} is empty; choose one of "
-            f"{dataset.split_names}"
-        )
-    predictor = predictor or EmotionPredictor.from_checkpoint(checkpoint_dir)
-    start = time.perf_counter()
-    probs = {"none": predictor.predict_faces(images)}
-    result = {
-        "checkpoint": _relative(checkpoint_dir),
-        "data": _relative(Path(dataset.source)),
-        "split": split,
-        "caveat": split_caveat(split),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "trained_epochs": load_metrics(checkpoint_dir).get("epochs_run"),
-        "class_counts_train": _class_counts(dataset, "Training"),
-        "class_counts_test": np.bincount(labels, minlength=NUM_CLASSES).tolist(),
-        "emotions": list(EMOTIONS),
-    }
-    result.update(summarize_predictions(labels, probs["none"]))
-    tta_n = len(labels) if max_tta_images is None else min(max_tta_images, len(labels))
-    result["tta"] = {}
-    for name, mode in TTA_VARIANTS.items():
-        p = (
-            probs["none"][:tta_n]
-            if mode is None
-            else predictor.predict_faces(images[:tta_n], tta=mode)
-        )
-        if mode is not None:
-            probs[name] = p
-        correct = int((p.argmax(1) == labels[:tta_n]).sum())
-        result["tta"][name] = {
-            "n": tta_n,
-            "accuracy": correct / tta_n,
-            "accuracy_ci95": list(accuracy_ci(correct, tta_n)),
-            "macro_f1": float(
-                f1_score(
-                    labels[:tta_n],
-                    p.argmax(1),
-                    labels=np.arange(NUM_CLASSES),
-                    average="macro",
-                    zero_division=0,
-                )
-            ),
-        }
-    result["seconds"] = round(time.perf_counter() - start, 1)
-    if return_probs:
-        result["_probs"] = probs
-        result["_labels"] = labels
-        result["_images"] = images
-    return result
-
-
-def write_evaluation(checkpoint_dir: str | os.PathLike, result: dict) -> Path:
-    """Write ``result`` (without private ``_`` keys) to
-    checkpoint_dir/evaluation.json."""
-    path = Path(checkpoint_dir) / EVALUATION_FILE
-    clean = _rounded({k: v for k, v in result.items() if not k.startswith("_")})
-    atomic_write_text(path, json.dumps(clean, indent=1) + "\n")
-    return path
-
-
-def record_test_summary(checkpoint_dir: str | os.PathLike, result: dict) -> None:
-    """Put the headline test numbers into the run's metrics.json (its "test" section).
-
-    "accuracy_tta" is the 10-view "shift" TTA (flips + 2-pixel shifts), fixed in
-    advance rather than picked as the best variant afterwards.
-    """
-    path = Path(checkpoint_dir) / "metrics.json"
-    if not path.exists():
-        return
-    metrics = json.loads(path.read_text())
-    tta = result.get("tta", {})
-    metrics.setdefault("test", {})[result["split"]] = {
-        "n": result["n"],
-        "accuracy": result["accuracy"],
-        "accuracy_ci95": result["accuracy_ci95"],
-        "accuracy_flip": tta.get("flip", {}).get("accuracy"),
-        "accuracy_tta": tta.get("shift", {}).get("accuracy"),
-        "top2_accuracy": result["top2_accuracy"],
-        "macro_f1": result["macro_f1"],
-        "per_class_recall": {c: v["recall"] for c, v in result["per_class"].items()},
-    }
-    atomic_write_text(path, json.dumps(_rounded(metrics), indent=2))
-
-
-def _rounded(value, digits: int = 5):
-    """Floats rounded for a readable, diff-friendly JSON file."""
-    if isinstance(value, float):
-        return round(value, digits)
-    if isinstance(value, dict):
-        return {k: _rounded(v, digits) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_rounded(v, digits) for v in value]
-    return value
-
-
-def load_evaluation(checkpoint_dir: str | os.PathLike) -> dict:
-    """Read checkpoint_dir/evaluation.json; a clear error when it was never written."""
-    path = Path(checkpoint_dir) / EVALUATION_FILE
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no {EVALUATION_FILE} in {checkpoint_dir}: run "
-            f"`python -m emo_utils eval --checkpoint {checkpoint_dir}` "
-            "with FER2013 in data/ to create it."
-        )
-    return json.loads(path.read_text())
-
-
 def load_anchors(path: str | os.PathLike = ANCHORS_PATH) -> list[dict]:
     """Published accuracies with their citations (emo_utils/anchors.json)."""
     return json.loads(Path(path).read_text())["anchors"]
 
 
-def results_table(
-    evaluation: dict, metrics: dict | None = None, anchors: list[dict] | None = None
-):
-    """A pandas table: our checkpoint (with/without TTA) next to the published
-    anchors."""
-    import pandas as pd
+def evaluate_or_load(
+    checkpoint_dir: str | os.PathLike,
+    smoke: bool = False,
+    data_path: str | os.PathLike | None = None,
+) -> tuple[Evaluation, str]:
+    """Notebook 03's entry: evaluate on FER2013 and save, or load the stored
+    evaluation without it. Returns the Evaluation and the line saying which.
 
-    anchors = load_anchors() if anchors is None else anchors
-    name = Path(evaluation.get("checkpoint", "ours")).name
-    rows = []
-    for variant, tta in evaluation.get("tta", {}).items():
-        if tta["n"] != evaluation["n"]:
-            continue  # a smoke-test subset is not comparable
-        low, high = tta["accuracy_ci95"]
-        rows.append(
-            {
-                "model": f"ours: {name}"
-                + ("" if variant == "none" else f" + {variant} TTA"),
-                "accuracy": tta["accuracy"],
-                "95% CI": f"{low:.3f}-{high:.3f}",
-                "split": f"{evaluation['split']} (n={evaluation['n']})",
-                "source": evaluation.get("checkpoint", "") + "/evaluation.json",
-            }
-        )
-    if metrics and "best_held_back_acc" in metrics:
-        rows.append(
-            {
-                "model": f"ours: {name}, held-back slice of Training",
-                "accuracy": metrics["best_held_back_acc"],
-                "95% CI": "",
-                "split": f"Training hold-out (n={metrics.get('held_back_size', '?')})",
-                "source": evaluation.get("checkpoint", "") + "/metrics.json",
-            }
-        )
-    for a in anchors:
-        pm = a.get("plus_minus")
-        rows.append(
-            {
-                "model": a["name"],
-                "accuracy": a["accuracy"],
-                "95% CI": f"+/-{pm:.2f}" if pm else "",
-                "split": a["split"],
-                "source": a.get("cite", a["source"]),
-            }
-        )
-    return (
-        pd.DataFrame(rows)
-        .round({"accuracy": 3})
-        .sort_values("accuracy", ascending=False)
-        .reset_index(drop=True)
-    )
-
-
-def describe_result(result: dict) -> str:
-    """Two sentences reading the headline numbers of an evaluation."""
-    low, high = result["accuracy_ci95"]
-    tta = result.get("tta", {})
-    best = max(tta, key=lambda k: tta[k]["accuracy"]) if tta else "none"
-    worst = min(result["per_class"], key=lambda c: result["per_class"][c]["f1"])
-    text = (
-        f"On {result['n']} {result['split']} images the model is right "
-        f"{result['accuracy']:.1%} of the time (95% CI {low:.1%}-{high:.1%}); its "
-        "top-2 "
-        f"accuracy is {result['top2_accuracy']:.1%} and macro-F1 "
-        f"{result['macro_f1']:.3f}. "
-        f"The weakest class is {worst} (F1 {result['per_class'][worst]['f1']:.2f})."
-    )
-    if tta and best != "none":
-        gain = tta[best]["accuracy"] - tta["none"]["accuracy"]
-        text += (
-            f" Test-time augmentation '{best}' changes accuracy by {gain:+.1%} on "
-            f"{tta[best]['n']} images."
-        )
-    return text
-
-
-def occlusion_map(
-    predictor,
-    face: np.ndarray,
-    label: int,
-    patch: int = 8,
-    stride: int = 4,
-    fill: int = 128,
-) -> np.ndarray:
-    """How much P(label) drops when a grey patch hides each part of the face: (48,48).
-
-    Model-agnostic saliency (Zeiler & Fergus 2014); positive = the model looked there.
+    Smoke runs (tests) use 300 faces for the augmented views and write nothing.
     """
-    face = np.asarray(face, dtype=np.uint8)
-    h, w = face.shape
-    base = float(predictor.predict_faces(face[None])[0, label])
-    starts = [
-        (y, x)
-        for y in range(0, h - patch + 1, stride)
-        for x in range(0, w - patch + 1, stride)
-    ]
-    batch = np.repeat(face[None], len(starts), axis=0)
-    for i, (y, x) in enumerate(starts):
-        batch[i, y : y + patch, x : x + patch] = fill
-    drops = base - predictor.predict_faces(batch)[:, label]
-    heat = np.zeros((h, w))
-    hits = np.zeros((h, w))
-    for d, (y, x) in zip(drops, starts, strict=True):
-        heat[y : y + patch, x : x + patch] += d
-        hits[y : y + patch, x : x + patch] += 1
-    return heat / np.maximum(hits, 1)
+    from .demo import load_data_or_demo
 
-
-def pair_examples(
-    labels: np.ndarray, probs: np.ndarray, true: str, predicted: str, k: int = 4
-) -> np.ndarray:
-    """Indices of the k most confident mistakes true -> predicted (largest
-    P(predicted))."""
-    t, p = EMOTIONS.index(true), EMOTIONS.index(predicted)
-    idx = np.flatnonzero((labels == t) & (probs.argmax(1) == p))
-    return idx[np.argsort(-probs[idx, p])][:k]
-
-
-def _class_counts(dataset, split: str) -> list[int]:
-    _, labels = dataset.split(split)
-    return np.bincount(labels, minlength=NUM_CLASSES).tolist()
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return Path(path).name
+    dataset, is_demo, message = load_data_or_demo(data_path)
+    if is_demo:
+        evaluation = Evaluation.load(checkpoint_dir)
+        return evaluation, narrate.stored_evaluation(evaluation)
+    evaluation = Evaluation.from_checkpoint(
+        checkpoint_dir, dataset, max_tta_images=300 if smoke else None
+    )
+    if not smoke:
+        evaluation.save()
+    return evaluation, narrate.evaluated(evaluation, message, saved=not smoke)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -488,254 +445,59 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    dataset = load_fer2013(args.data)
-    result = evaluate_checkpoint(
-        args.checkpoint, dataset, args.split, return_probs=True
+    evaluation = Evaluation.from_checkpoint(
+        args.checkpoint, load_fer2013(args.data), args.split
     )
-    print(describe_result(result))
-    print(result["caveat"])
+    print(narrate.headline(evaluation))
+    print(narrate.split_caveat(evaluation.split))
     if not args.no_write:
-        from . import plots
-
-        saved = plots.save_evaluation_figures(result, args.checkpoint)
-        path = write_evaluation(args.checkpoint, result)
-        record_test_summary(args.checkpoint, result)
-        print(
-            f"wrote {path} and {len(saved)} figures in "
-            f"{Path(args.checkpoint) / FIGURES_DIR}"
-        )
+        print(narrate.wrote(evaluation, evaluation.save()))
     return 0
 
 
-def ferplus_evaluation(dataset, result: dict, ferplus=None) -> dict:
-    """Score the test predictions against FER+ majority labels, when the rows line up.
+# ---------------------------------------------------------------- helpers
+def _load_predictor(run_dir: RunDir):
+    """The checkpoint's EmotionPredictor (TensorFlow loads here, patches first)."""
+    from . import _compat  # noqa: F401
+    from .predict import EmotionPredictor
 
-    Returns {"aligned": False, "reason": ...} otherwise, so the notebook can say why.
-    """
-    from . import ferplus as fp
+    return EmotionPredictor.from_checkpoint(run_dir.path)
 
-    try:
-        ferplus = ferplus or fp.load_ferplus()
-    except fp.FerPlusError as err:
-        return {"aligned": False, "reason": str(err)}
-    check = fp.rows_align(dataset, ferplus)
-    if not check.aligned:
-        return {"aligned": False, "reason": check.reason}
-    rows = np.flatnonzero(
-        np.asarray(dataset.usage)[: check.rows_compared] == result["split"]
-    )
-    probs = result["_probs"]["none"][: len(rows)]
-    majority = fp.majority_labels(ferplus.votes[rows])
-    keep = majority != fp.NO_LABEL
-    if not keep.any():
-        return {"aligned": False, "reason": "no test row has a FER+ majority label"}
-    summary = summarize_predictions(majority[keep], probs[keep])
-    original = np.asarray(dataset.labels)[rows][keep]
+
+def _predict(predictor, images, max_tta_images: int | None) -> dict:
+    """Probabilities per TTA mode: all faces single view, the first
+    ``max_tta_images`` (default all) with each augmentation."""
+    from .predict import TTA_MODES
+
+    n = len(images) if max_tta_images is None else min(max_tta_images, len(images))
     return {
-        "aligned": True,
-        "reason": check.reason,
-        "n": int(keep.sum()),
-        "accuracy": summary["accuracy"],
-        "accuracy_ci95": summary["accuracy_ci95"],
-        "macro_f1": summary["macro_f1"],
-        "confusion": summary["confusion"],
-        "label_changed": float(np.mean(original != majority[keep])),
+        mode: predictor.predict_faces(images if mode is None else images[:n], tta=mode)
+        for mode in TTA_MODES
     }
 
 
-def run_or_load(
-    checkpoint_dir: str | os.PathLike,
-    smoke: bool = False,
-    data_path: str | os.PathLike | None = None,
-):
-    """Notebook 03's entry: evaluate on FER2013, or show the stored evaluation without
-    it.
-
-    Returns (result, dataset or None, message). A full run (not smoke, not demo) writes
-    evaluation.json and the figures; smoke runs use 300 images for TTA and write
-    nothing.
-    """
-    from .data import load_data_or_demo
-
-    dataset, is_demo, message = load_data_or_demo(data_path)
-    if is_demo:
-        result = load_evaluation(checkpoint_dir)
-        return (
-            result,
-            None,
-            (
-                "FER2013 is not on disk, so this notebook shows the STORED "
-                "evaluation of "
-                f"{result['checkpoint']} ({result['split']}, n={result['n']}, computed "
-                f"{result['created']}); cells that need the images are skipped. "
-                "Run `make data`, then re-run to evaluate for yourself."
-            ),
-        )
-    result = evaluate_checkpoint(
-        checkpoint_dir,
-        dataset,
-        max_tta_images=300 if smoke else None,
-        return_probs=True,
-    )
-    result["ferplus"] = ferplus_evaluation(dataset, result)
-    if not smoke:
-        from . import plots
-
-        plots.save_evaluation_figures(result, checkpoint_dir)
-        write_evaluation(checkpoint_dir, result)
-        message += f" Wrote {Path(checkpoint_dir) / EVALUATION_FILE} and its figures."
-    return result, dataset, message + f" Evaluated in {result['seconds']} s."
+def _accuracy(score: metrics.TTAScore | None) -> float | None:
+    return None if score is None else score.accuracy
 
 
-def tta_table(result: dict):
-    """Accuracy, 95% CI and macro-F1 per TTA variant, as a pandas table."""
-    import pandas as pd
-
-    rows = []
-    for name, t in result.get("tta", {}).items():
-        low, high = t["accuracy_ci95"]
-        rows.append(
-            {
-                "test-time augmentation": name,
-                "images": t["n"],
-                "accuracy": round(t["accuracy"], 4),
-                "95% CI": f"{low:.3f}-{high:.3f}",
-                "macro-F1": round(t["macro_f1"], 4),
-            }
-        )
-    return pd.DataFrame(rows).set_index("test-time augmentation")
+def _anchor_row(a: dict) -> dict[str, Any]:
+    pm = a.get("plus_minus")
+    return {
+        "model": a["name"],
+        "accuracy": a["accuracy"],
+        "95% CI": f"+/-{pm:.2f}" if pm else "",
+        "split": a["split"],
+        "source": a.get("cite", a["source"]),
+    }
 
 
-def per_class_table(result: dict):
-    """scikit-learn's per-class report (precision, recall, F1, support) as a table."""
-    import pandas as pd
+def _rounded(value, digits: int = 5):
+    """Floats rounded for a readable, diff-friendly JSON file."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v, digits) for v in value]
+    return value
 
-    return (
-        pd.DataFrame(result["per_class"])
-        .T.round(3)
-        .astype({"support": int})
-        .rename_axis("emotion")
-    )
-
-
-def describe_per_class(result: dict) -> str:
-    """Which class is found most and least often, and its share of training."""
-    per = result["per_class"]
-    train = np.asarray(result["class_counts_train"], dtype=float)
-    share = train / max(train.sum(), 1)
-    best = max(per, key=lambda c: per[c]["recall"])
-    worst = min(per, key=lambda c: per[c]["recall"])
-    return (
-        f"Recall is highest for {best} ({per[best]['recall']:.0%}, "
-        f"{share[EMOTIONS.index(best)]:.1%} of training) and lowest for {worst} "
-        f"({per[worst]['recall']:.0%}, {share[EMOTIONS.index(worst)]:.1%} of "
-        f"training). Macro-F1, the unweighted mean over classes, is "
-        f"{result['macro_f1']:.3f} against {result['accuracy']:.3f} accuracy: the gap "
-        "is "
-        "what the rare classes cost."
-    )
-
-
-def describe_confusion(result: dict) -> str:
-    """The top mix-ups of the confusion matrix in words."""
-    pairs = result["most_confused"][:3]
-    if not pairs:
-        return "No off-diagonal cells: every test face was classified correctly."
-    parts = [
-        f"{p['rate']:.0%} of {p['true']} faces are called {p['predicted']} "
-        f"({p['count']})"
-        for p in pairs
-    ]
-    cm = np.asarray(result["confusion"])
-    diag = np.diag(cm) / np.maximum(cm.sum(axis=1), 1)
-    return (
-        f"The biggest mix-ups: {'; '.join(parts)}. The diagonal of the right-hand "
-        f"matrix (per-class recall) runs from {diag.min():.0%} "
-        f"({EMOTIONS[diag.argmin()]}) "
-        f"to {diag.max():.0%} ({EMOTIONS[diag.argmax()]})."
-    )
-
-
-def describe_pairs(result: dict, pairs) -> str:
-    """For each (a, b) pair: both directions' error rates and the classes' training
-    counts."""
-    cm = np.asarray(result["confusion"])
-    totals = np.maximum(cm.sum(axis=1), 1)
-    train = result["class_counts_train"]
-    lines = []
-    for a, b in pairs:
-        i, j = EMOTIONS.index(a), EMOTIONS.index(b)
-        lines.append(
-            f"- **{a} -> {b}**: {cm[i, j] / totals[i]:.0%} of test {a} faces "
-            f"({cm[i, j]} of {cm[i].sum()}); {b} -> {a}: "
-            f"{cm[j, i] / totals[j]:.0%}. Training has {train[i]} {a} and "
-            f"{train[j]} {b} faces ({train[j] / max(train[i], 1):.1f}x)."
-        )
-    idx = [(EMOTIONS.index(a), EMOTIONS.index(b)) for a, b in pairs]
-    follows = sum(
-        (cm[i, j] / totals[i] > cm[j, i] / totals[j]) == (train[i] < train[j])
-        for i, j in idx
-    )
-    return (
-        f"In {follows} of these {len(pairs)} pairs the larger error rate runs from "
-        "the rarer training class to the commoner one.\n\n" + "\n".join(lines)
-    )
-
-
-def describe_ferplus_evaluation(result: dict) -> str:
-    """What changes when the test faces are scored against FER+ majority labels."""
-    fer = result.get("ferplus")
-    if not fer:
-        return (
-            "*Not computed in this evaluation (needs FER2013 rows that line up with "
-            "fer2013new.csv).*"
-        )
-    if not fer["aligned"]:
-        return (
-            f"*Not shown: {fer['reason']}.* With the original Kaggle fer2013.csv "
-            "this cell scores the same predictions against the ten-annotator majority."
-        )
-    low, high = fer["accuracy_ci95"]
-    return (
-        f"Against FER+ majority labels ({fer['n']} test faces that have one; FER+ "
-        f"changes {fer['label_changed']:.0%} of their labels) the same predictions "
-        f"score {fer['accuracy']:.1%} (95% CI {low:.1%}-{high:.1%}) instead of "
-        f"{result['accuracy']:.1%}, macro-F1 {fer['macro_f1']:.3f}: part of what "
-        "looked like model error is label noise."
-    )
-
-
-def load_metrics(checkpoint_dir: str | os.PathLike) -> dict:
-    """checkpoint_dir/metrics.json written by training, or {} when there is none."""
-    path = Path(checkpoint_dir) / "metrics.json"
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def describe_comparison(result: dict, anchors: list[dict] | None = None) -> str:
-    """Our accuracy against each published anchor, in points."""
-    anchors = load_anchors() if anchors is None else anchors
-    ours = result["accuracy"]
-    parts = [
-        f"{(ours - a['accuracy']) * 100:+.1f} points vs {a['name']} "
-        f"({a['accuracy']:.1%})"
-        for a in anchors
-    ]
-    return (
-        f"Our {result['split']} accuracy {ours:.1%} is " + "; ".join(parts) + ". "
-        "Anchors are quoted from their papers (emo_utils/anchors.json), mostly on "
-        "PrivateTest, so compare with care."
-    )
-
-
-def describe_ranked(result: dict, top: int = 3) -> str:
-    """How much of all the errors the top few confused pairs account for."""
-    cm = np.asarray(result["confusion"])
-    errors = cm.sum() - np.trace(cm)
-    pairs = result["most_confused"][:top]
-    share = sum(p["count"] for p in pairs) / max(errors, 1)
-    names = ", ".join(f"{p['true']} -> {p['predicted']}" for p in pairs)
-    return (
-        f"Ranked by the share of the true class, the top {len(pairs)} pairs ({names}) "
-        f"are {share:.0%} of all {errors} errors: a rare class can top this list "
-        "with few faces, which is why both the rate and the count are shown."
-    )

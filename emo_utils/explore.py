@@ -6,54 +6,111 @@ can say how many there are and show the worst ones.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .labels import EMOTIONS, NUM_CLASSES, SPLITS
+from .data import read_fer_csv
+from .labels import EMOTIONS, FACE_REGIONS, NUM_CLASSES
+from .paths import DATA_DIRS
 
 HASH_SIZE = 8  # 48/6: each hash cell averages a 6x6 block
+FIRST_ROWS = "fer2013-first-rows.csv"
 
 
 def split_table(dataset) -> pd.DataFrame:
     """Images per class (rows) and split (columns), with totals and each class's
     share."""
-    splits = [s for s in SPLITS if s in dataset.split_names] + [
-        s for s in dataset.split_names if s not in SPLITS
-    ]
-    data = {s: np.bincount(dataset.split(s)[1], minlength=NUM_CLASSES) for s in splits}
-    table = pd.DataFrame(data, index=list(EMOTIONS))
+    table = pd.DataFrame(dataset.counts(), index=list(EMOTIONS))
+    splits = list(table.columns)
     table.loc["total"] = table.sum()
     for s in splits:
         table[f"{s} %"] = (100 * table[s] / table.loc["total", s]).round(1)
     return table
 
 
-def describe_balance(dataset) -> str:
-    """One sentence on the rarest and commonest class of the Training split."""
+@dataclass(frozen=True)
+class Balance:
+    """Faces per emotion (rows) and split (columns); the verdicts are about ``split``
+    (Training when the data has it)."""
+
+    counts: pd.DataFrame
+    split: str
+
+    @property
+    def shares(self) -> pd.DataFrame:
+        """% of each split's faces."""
+        return 100 * self.counts / self.counts.sum().clip(lower=1)
+
+    @property
+    def rarest(self) -> str:
+        return str(self.shares[self.split].idxmin())
+
+    @property
+    def commonest(self) -> str:
+        return str(self.shares[self.split].idxmax())
+
+    @property
+    def ratio(self) -> float:
+        """Commonest over rarest class, in faces."""
+        counts = self.counts[self.split]
+        return counts[self.commonest] / max(counts[self.rarest], 1)
+
+    @property
+    def equal(self) -> bool:
+        """All classes within one percentage point of each other."""
+        shares = self.shares[self.split]
+        return bool(shares.max() - shares.min() < 1)
+
+
+def class_balance(dataset) -> Balance:
+    """Class counts of every split, judged on Training (else the first split)."""
     split = "Training" if "Training" in dataset.split_names else dataset.split_names[0]
-    counts = np.bincount(dataset.split(split)[1], minlength=NUM_CLASSES)
-    share = counts / counts.sum()
-    lo, hi = int(share.argmin()), int(share.argmax())
-    if share[hi] - share[lo] < 0.01:
-        return (
-            f"All seven classes are equally common in this {split} split "
-            f"({share[lo]:.1%} each): unlike real FER2013, where disgust is about 1.5%."
-        )
-    return (
-        f"In {split}, {EMOTIONS[lo]} is only {share[lo]:.1%} of the faces "
-        f"({counts[lo]} images) while {EMOTIONS[hi]} is {share[hi]:.1%} "
-        f"({counts[hi]}): {counts[hi] / max(counts[lo], 1):.0f} times more. A model "
-        "that "
-        f"never predicts {EMOTIONS[lo]} loses almost nothing in accuracy, which is why "
-        f"we also report per-class F1."
-    )
+    return Balance(pd.DataFrame(dataset.counts(), index=list(EMOTIONS)), split)
 
 
-def mean_faces(
-    images: npt.NDArray[np.uint8], labels: npt.ArrayLike
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean face per class (7,48,48) and the overall mean face (48,48), float."""
+def sample_faces(
+    labels: npt.ArrayLike, per_class: int = 8, seed: int = 0
+) -> np.ndarray:
+    """Indices (7, per_class) of random faces of each class; -1 where a class has
+    fewer faces."""
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    picks = np.full((NUM_CLASSES, per_class), -1)
+    for c in range(NUM_CLASSES):
+        idx = np.flatnonzero(labels == c)
+        if len(idx):
+            pick = rng.choice(idx, size=min(per_class, len(idx)), replace=False)
+            picks[c, : len(pick)] = pick
+    return picks
+
+
+@dataclass(frozen=True)
+class MeanFaces:
+    """Mean face per class (7,48,48; NaN for a class without faces) and overall."""
+
+    per_class: np.ndarray
+    overall: np.ndarray
+
+    @property
+    def diff(self) -> np.ndarray:
+        """Each class's mean face minus the overall mean face (7,48,48)."""
+        return self.per_class - self.overall
+
+    @property
+    def difference(self) -> pd.DataFrame:
+        """Mean |difference| in grey levels per class: whole face and FACE_REGIONS."""
+        diff = np.abs(self.diff)
+        columns = {"overall": diff.mean(axis=(1, 2))}
+        columns |= {name: diff[:, rows].mean(axis=(1, 2))
+                    for name, rows in FACE_REGIONS.items()}
+        return pd.DataFrame(columns, index=list(EMOTIONS))
+
+
+def mean_faces(images: npt.NDArray[np.uint8], labels: npt.ArrayLike) -> MeanFaces:
+    """Mean face per class and the overall mean face, float."""
     labels = np.asarray(labels)
     images = np.asarray(images, dtype=np.float32)
     overall = images.mean(axis=0)
@@ -65,7 +122,71 @@ def mean_faces(
             for c in range(NUM_CLASSES)
         ]
     )
-    return per_class, overall
+    return MeanFaces(per_class, overall)
+
+
+@dataclass(frozen=True)
+class PixelStats:
+    """Pixel intensities and contrast per class.
+
+    ``histograms`` (intensity-bin centre x present class, density) and ``contrast``
+    (emotion, per-image pixel std) come from a random sample; ``max_gap`` is the
+    largest total-variation distance between one class's intensity histogram and all
+    classes' (0 identical, 1 disjoint). ``brightness`` (mean pixel per class) and
+    ``contrast_range`` (5th and 95th percentile of per-image std) use every image.
+    """
+
+    histograms: pd.DataFrame
+    contrast: pd.DataFrame
+    max_gap: float
+    brightness: pd.Series
+    contrast_range: tuple[float, float]
+
+
+def _histogram(pixels: np.ndarray) -> np.ndarray:
+    return np.histogram(pixels, 32, (0, 256))[0] / max(pixels.size, 1)
+
+
+def pixel_stats(
+    images: npt.NDArray[np.uint8],
+    labels: npt.ArrayLike,
+    max_images: int = 2000,
+    seed: int = 0,
+) -> PixelStats:
+    """Intensity histograms, contrast and their spread across classes."""
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(labels), size=min(max_images, len(labels)), replace=False)
+    present = [c for c in range(NUM_CLASSES) if (labels[pick] == c).any()]
+    edges = np.histogram_bin_edges([], bins=32, range=(0, 256))
+    hists = {
+        EMOTIONS[c]: np.histogram(
+            images[pick[labels[pick] == c]], bins=32, range=(0, 256), density=True
+        )[0]
+        for c in present
+    }
+    everyone = _histogram(images[pick])
+    gaps = [
+        np.abs(_histogram(images[pick[labels[pick] == c]]) - everyone).sum() / 2
+        for c in present
+    ]
+    flat = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+    stds = flat.std(axis=1)
+    return PixelStats(
+        histograms=pd.DataFrame(hists, index=edges[:-1] + 4),
+        contrast=pd.DataFrame(
+            {
+                "emotion": [EMOTIONS[c] for c in labels[pick]],
+                "contrast": images[pick].reshape(len(pick), -1).std(axis=1),
+            }
+        ),
+        max_gap=float(max(gaps)),
+        brightness=pd.Series(
+            {EMOTIONS[c]: float(flat[labels == c].mean())
+             for c in range(NUM_CLASSES) if (labels == c).any()}
+        ),
+        contrast_range=(float(np.percentile(stds, 5)), float(np.percentile(stds, 95))),
+    )
 
 
 def average_hash(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
@@ -140,75 +261,67 @@ def find_outliers(images: npt.NDArray[np.uint8], k: int = 16) -> np.ndarray:
     return np.argsort(face_likeness(images), kind="stable")[:k]
 
 
-def problem_summary(dataset) -> dict:
-    """Counts of each problem over the whole dataset, and example indices for the
-    plots."""
+@dataclass(frozen=True)
+class Problems:
+    """FER2013's problems found over the whole dataset (index arrays into it), and
+    ``examples``: up to 16 of them to show (index, kind, emotion, split)."""
+
+    n: int
+    duplicate_groups: list[np.ndarray]
+    conflicting_groups: list[np.ndarray]  # duplicates with different labels
+    cross_split_groups: list[np.ndarray]  # duplicates in two splits
+    blank: np.ndarray
+    outliers: np.ndarray
+    examples: pd.DataFrame
+
+    @property
+    def duplicate_images(self) -> int:
+        return int(sum(len(g) for g in self.duplicate_groups))
+
+
+def problem_summary(dataset, max_groups: int = 4) -> Problems:
+    """Run every finder over the whole dataset."""
     blank = find_blank(dataset.images)
     groups = [
         g for g in find_near_duplicates(dataset.images) if not np.isin(g, blank).all()
     ]
-    labels = np.asarray(dataset.labels)
+    labels, usage = np.asarray(dataset.labels), np.asarray(dataset.usage)
     conflicting = [g for g in groups if len(set(labels[g].tolist())) > 1]
-    usage = np.asarray(dataset.usage)
-    cross_split = [g for g in groups if len(set(usage[g].tolist())) > 1]
-    return {
-        "n": len(dataset),
-        "duplicate_groups": groups,
-        "duplicate_images": int(sum(len(g) for g in groups)),
-        "conflicting_groups": conflicting,
-        "cross_split_groups": cross_split,
-        "blank": blank,
-        "outliers": find_outliers(dataset.images),
-    }
-
-
-def describe_problems(summary: dict) -> str:
-    """Sentences reading problem_summary's counts."""
-    n = summary["n"]
-    return (
-        f"Among {n} faces the finders flag {len(summary['duplicate_groups'])} groups "
-        "of "
-        f"near-identical pictures ({summary['duplicate_images']} images, "
-        f"{summary['duplicate_images'] / n:.1%}); {len(summary['conflicting_groups'])} "
-        f"of those groups carry different labels for the same picture and "
-        f"{len(summary['cross_split_groups'])} span two splits (a test face also seen "
-        "in "
-        f"training). {len(summary['blank'])} images are blank. The outliers are "
-        "the images least like the mean face (odd crops, white backgrounds, "
-        "drawings). Such label noise caps any model's accuracy."
+    outliers = find_outliers(dataset.images)
+    shown = (conflicting or groups)[:max_groups]
+    return Problems(
+        n=len(dataset),
+        duplicate_groups=groups,
+        conflicting_groups=conflicting,
+        cross_split_groups=[g for g in groups if len(set(usage[g].tolist())) > 1],
+        blank=blank,
+        outliers=outliers,
+        examples=_examples(labels, usage, shown, blank, outliers),
     )
 
 
-def describe_mean_faces(per_class: np.ndarray, overall: np.ndarray) -> str:
-    """Which class's mean face differs most from the average, and where (eyes or
-    mouth)."""
-    diff = np.abs(per_class - overall)
-    eyes, mouth = diff[:, 12:24].mean(axis=(1, 2)), diff[:, 30:44].mean(axis=(1, 2))
-    total = diff.mean(axis=(1, 2))
-    top = int(np.nanargmax(total))
-    low = int(np.nanargmin(total))
-    return (
-        f"{EMOTIONS[top]}'s mean face differs most from the average "
-        f"({total[top]:.1f} grey levels per pixel, mouth {mouth[top]:.1f} vs eyes "
-        f"{eyes[top]:.1f}); {EMOTIONS[low]}'s least ({total[low]:.1f}). Classes whose "
-        "mean faces look alike are the ones a model will mix up."
-    )
-
-
-def describe_pixels(images: npt.NDArray[np.uint8], labels: npt.ArrayLike) -> str:
-    """Brightness and contrast spread per class, in one sentence."""
-    labels = np.asarray(labels)
-    flat = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
-    means = [
-        flat[labels == c].mean() for c in range(NUM_CLASSES) if (labels == c).any()
-    ]
-    stds = flat.std(axis=1)
-    return (
-        f"Class mean brightness ranges only {min(means):.0f}-{max(means):.0f} (of 255) "
-        f"and per-image contrast spans {np.percentile(stds, 5):.0f}-"
-        f"{np.percentile(stds, 95):.0f} (5th-95th percentile) within every class: "
-        "the network must learn shapes, not brightness. Histogram equalisation "
-        "(our preprocessing) flattens these differences further."
+def _examples(labels, usage, groups, blank, outliers, max_faces: int = 16):
+    """Per duplicate group its first face and the first one labelled differently,
+    then blank images and outliers, up to ``max_faces``."""
+    idx = []
+    for g in groups:
+        other = [i for i in g[1:] if labels[i] != labels[g[0]]] or list(g[1:2])
+        idx += [int(g[0]), int(other[0])]
+    duplicates = set(idx)
+    extra = list(blank[:4]) + [i for i in outliers if i not in set(blank)]
+    idx += [int(i) for i in extra[: max_faces - len(idx)]]
+    blank_set = set(blank.tolist())
+    return pd.DataFrame(
+        {
+            "index": idx,
+            "kind": [
+                "duplicate" if i in duplicates else "blank" if i in blank_set
+                else "outlier"
+                for i in idx
+            ],
+            "emotion": [EMOTIONS[labels[i]] for i in idx],
+            "split": [str(usage[i]) for i in idx],
+        }
     )
 
 
@@ -217,12 +330,7 @@ def first_rows_dataset():
 
     Its rows line up with FER+, so it demonstrates the FER2013-vs-FER+ heat map.
     """
-    from .data import REPO_ROOT, read_fer_csv
-
-    for path in (
-        REPO_ROOT / "data" / "fer2013-first-rows.csv",
-        REPO_ROOT.parent / "shared" / "data" / "fer2013-first-rows.csv",
-    ):
-        if path.exists():
-            return read_fer_csv(path, progress=False)
+    for folder in DATA_DIRS:
+        if (folder / FIRST_ROWS).exists():
+            return read_fer_csv(folder / FIRST_ROWS, progress=False)
     return None

@@ -21,8 +21,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import entropy
 
-from .data import REPO_ROOT
 from .labels import EMOTIONS, NUM_CLASSES
+from .metrics import row_percent, summarize_predictions
+from .paths import DATA_DIRS
 
 FERPLUS_COLUMNS = (
     "neutral",
@@ -47,6 +48,7 @@ TO_FER2013 = {
     "neutral": 6,
 }
 NO_LABEL = -1
+FERPLUS_FILE = "fer2013new.csv"
 
 
 class FerPlusError(ValueError):
@@ -78,13 +80,10 @@ class FerPlus:
 
 def default_ferplus_path() -> Path:
     """data/fer2013new.csv if the user has it, else the shared development copy."""
-    for path in (
-        REPO_ROOT / "data" / "fer2013new.csv",
-        REPO_ROOT.parent / "shared" / "data" / "fer2013new.csv",
-    ):
-        if path.exists():
-            return path
-    return REPO_ROOT / "data" / "fer2013new.csv"
+    for folder in DATA_DIRS:
+        if (folder / FERPLUS_FILE).exists():
+            return folder / FERPLUS_FILE
+    return DATA_DIRS[0] / FERPLUS_FILE
 
 
 def load_ferplus(path: str | os.PathLike | None = None) -> FerPlus:
@@ -164,6 +163,22 @@ def agreement_stats(ferplus: FerPlus) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("class")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How the ten annotators vote, per FER+ majority class: ``stats`` from
+    agreement_stats, ``votes`` from vote_distribution."""
+
+    stats: pd.DataFrame
+    votes: pd.DataFrame
+
+
+def agreement(ferplus: FerPlus | None) -> Agreement | None:
+    """Agreement of the FER+ annotators; None without FER+ votes."""
+    if ferplus is None:
+        return None
+    return Agreement(agreement_stats(ferplus), vote_distribution(ferplus))
 
 
 def vote_distribution(ferplus: FerPlus) -> pd.DataFrame:
@@ -268,4 +283,79 @@ def relabel_with_ferplus(dataset, ferplus: FerPlus):
         labels=majority[keep],
         usage=np.asarray(dataset.usage)[keep],
         source=f"{dataset.source} relabelled with FER+ majority votes",
+    )
+
+
+@dataclass(frozen=True)
+class LabelComparison:
+    """FER2013 labels against FER+ majorities for one FER2013 file (``source``: its
+    name); ``confusion`` (rows FER2013, columns FER+) only when the rows line up."""
+
+    source: str
+    alignment: Alignment
+    confusion: npt.NDArray[np.int64] | None
+
+    @property
+    def disagreement(self) -> float:
+        """Share of compared faces whose FER+ majority differs from their label."""
+        cm = self.confusion
+        return 1 - np.trace(cm) / max(cm.sum(), 1)
+
+    @property
+    def percent(self) -> np.ndarray:
+        """``confusion`` as % of each FER2013 label (rows sum to 100)."""
+        return row_percent(self.confusion)
+
+
+def compare_labels(dataset, ferplus: FerPlus | None) -> LabelComparison | None:
+    """LabelComparison of a dataset and the FER+ votes; None when either is missing."""
+    if ferplus is None or dataset is None:
+        return None
+    check = rows_align(dataset, ferplus)
+    cm = label_disagreement(dataset, ferplus) if check.aligned else None
+    return LabelComparison(Path(dataset.source).name, check, cm)
+
+
+@dataclass(frozen=True)
+class FerPlusScore:
+    """Test predictions scored against FER+ majority labels, when the rows line up;
+    else only ``aligned=False`` and the ``reason``."""
+
+    aligned: bool
+    reason: str
+    n: int = 0  # test faces with a FER+ majority
+    accuracy: float | None = None
+    accuracy_ci95: tuple[float, float] | None = None
+    macro_f1: float | None = None
+    confusion: list[list[int]] | None = None  # rows FER+ majority, columns predicted
+    label_changed: float | None = None  # share whose FER+ label differs from FER2013's
+
+
+def score_against_majority(
+    dataset, split: str, probs: np.ndarray, ferplus: FerPlus | None = None
+) -> FerPlusScore:
+    """Score a split's predictions (N,7), in dataset order, against FER+ majorities."""
+    try:
+        ferplus = ferplus or load_ferplus()
+    except FerPlusError as err:
+        return FerPlusScore(False, str(err))
+    check = rows_align(dataset, ferplus)
+    if not check.aligned:
+        return FerPlusScore(False, check.reason)
+    rows = np.flatnonzero(np.asarray(dataset.usage)[: check.rows_compared] == split)
+    majority = majority_labels(ferplus.votes[rows])
+    keep = majority != NO_LABEL
+    if not keep.any():
+        return FerPlusScore(False, "no test row has a FER+ majority label")
+    scores = summarize_predictions(majority[keep], probs[: len(rows)][keep])
+    original = np.asarray(dataset.labels)[rows][keep]
+    return FerPlusScore(
+        aligned=True,
+        reason=check.reason,
+        n=int(keep.sum()),
+        accuracy=scores.accuracy,
+        accuracy_ci95=scores.accuracy_ci95,
+        macro_f1=scores.macro_f1,
+        confusion=scores.confusion.tolist(),
+        label_changed=float(np.mean(original != majority[keep])),
     )

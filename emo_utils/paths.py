@@ -26,9 +26,11 @@ def user_cache_dir() -> Path:
 
 
 def relative_to_repo(path: str | os.PathLike) -> str:
-    """``path`` relative to the repository when inside it (for notebook output)."""
+    """``path`` relative to the repository when inside it or beside it (``../shared/
+    data/...``), for output that must not show this machine's folders; else as given.
+    """
     resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
+    for root, prefix in ((REPO_ROOT, ""), (REPO_ROOT.parent, "..")):
+        if resolved.is_relative_to(root):
+            return str(Path(prefix, resolved.relative_to(root)))
+    return str(path)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from emo_utils.demo import load_demo_sample
+from emo_utils import demo, paths
+from emo_utils.data import DataError, Dataset
+from emo_utils.demo import load_data_or_demo, load_demo_sample
 from emo_utils.labels import EMOTIONS
 
 
@@ -61,3 +64,32 @@ def test_classes_differ_but_are_not_trivial():
     dist = ((x[~train, None, :] - means[None]) ** 2).sum(-1)
     accuracy = (dist.argmin(1) == dataset.labels[~train]).mean()
     assert 1 / 7 < accuracy < 0.6
+
+
+def test_missing_data_falls_back_to_the_labelled_demo_sample(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMO_DATA", str(tmp_path / "nowhere.csv"))
+    dataset, is_demo, message = load_data_or_demo()
+    assert is_demo
+    assert dataset.source == "demo"
+    assert "DEMO sample" in message
+    assert "make data" in message
+
+
+def test_a_damaged_file_is_reported_not_replaced_by_demo_data(tmp_path):
+    bad = tmp_path / "fer2013.csv"
+    bad.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\n")
+    with pytest.raises(DataError, match="LFS"):
+        load_data_or_demo(bad)
+
+
+def test_the_data_line_names_the_file_relative_to_the_repository(monkeypatch):
+    fake = Dataset(
+        np.zeros((1, 48, 48), np.uint8),
+        np.zeros(1, np.int64),
+        np.array(["Training"]),
+        str(paths.REPO_ROOT.parent / "shared" / "data" / "fer2013.csv.gz"),
+    )
+    monkeypatch.setattr(demo, "load_fer2013", lambda path: fake)
+    _, is_demo, message = demo.load_data_or_demo()
+    assert not is_demo
+    assert message == "Using FER2013 from ../shared/data/fer2013.csv.gz: 1 faces."

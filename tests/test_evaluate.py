@@ -1,236 +1,216 @@
-"""Metric helpers against hand-computed small cases."""
+"""Evaluation: computed once from a checkpoint and a split, saved and loaded through
+one path, and the owner of its views."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from emo_utils import evaluate
-from emo_utils.labels import EMOTIONS
+from emo_utils import evaluate, narrate
+from emo_utils.data import Dataset
+from emo_utils.evaluate import Evaluation
+from emo_utils.rundir import RunDir
 
+from .test_metrics import onehot
 
-def _onehot(pred, conf=1.0):
-    probs = np.full((len(pred), 7), (1 - conf) / 6)
-    probs[np.arange(len(pred)), pred] = conf
-    return probs
-
-
-def test_wilson_ci_matches_hand_computation():
-    # p=0.5, n=100, z=1.96: centre 0.5, half = 1.96*sqrt(.0025+.000096)/1.0384 = 0.0962
-    low, high = evaluate.accuracy_ci(50, 100)
-    assert low == pytest.approx(0.4038, abs=1e-3)
-    assert high == pytest.approx(0.5962, abs=1e-3)
-
-
-def test_wilson_ci_stays_inside_0_1_when_all_right():
-    low, high = evaluate.accuracy_ci(10, 10)
-    assert high == pytest.approx(1.0)
-    assert low == pytest.approx(0.722, abs=1e-3)
-
-
-def test_ci_of_nothing_raises():
-    with pytest.raises(ValueError, match="at least one"):
-        evaluate.accuracy_ci(0, 0)
-
-
-def test_ece_is_zero_for_a_perfectly_calibrated_toy_model():
-    # confidence 0.8 on 10 faces, 8 of them right -> accuracy 0.8 = confidence
-    labels = np.zeros(10, dtype=int)
-    pred = np.array([0] * 8 + [1] * 2)
-    assert evaluate.expected_calibration_error(
-        labels, _onehot(pred, 0.8)
-    ) == pytest.approx(0.0, abs=1e-9)
-
-
-def test_ece_of_an_overconfident_model():
-    # always 100% sure, right half the time -> gap 0.5
-    labels = np.array([0, 1, 2, 3])
-    pred = np.array([0, 1, 0, 0])
-    assert evaluate.expected_calibration_error(labels, _onehot(pred)) == pytest.approx(
-        0.5
-    )
-
-
-def test_reliability_bins_put_confidences_in_the_right_bin():
-    labels = np.array([0, 0, 1])
-    probs = np.zeros((3, 7))
-    probs[0, 0], probs[0, 1] = 0.35, 0.3  # bin (0.3, 0.4]
-    probs[1, 0], probs[1, 1] = 0.95, 0.05  # bin (0.9, 1.0]
-    probs[2, 0], probs[2, 1] = 0.92, 0.08  # wrong, bin (0.9, 1.0]
-    bins = evaluate.reliability_bins(labels, probs)
-    assert bins["count"] == [0, 0, 0, 1, 0, 0, 0, 0, 0, 2]
-    assert bins["accuracy"][9] == pytest.approx(0.5)
-    assert bins["confidence"][9] == pytest.approx(0.935)
-    assert bins["accuracy"][0] is None
-
-
-def test_summary_of_a_three_class_case():
-    # true:  0 0 0 1 1 2 ; pred: 0 0 1 1 0 2 -> 4/6 right
-    labels = np.array([0, 0, 0, 1, 1, 2])
-    pred = np.array([0, 0, 1, 1, 0, 2])
-    probs = _onehot(pred, 0.9)
-    s = evaluate.summarize_predictions(labels, probs)
-    assert s["accuracy"] == pytest.approx(4 / 6)
-    cm = np.array(s["confusion"])
-    assert cm[:3, :3].tolist() == [[2, 1, 0], [1, 1, 0], [0, 0, 1]]
-    assert cm.sum() == 6
-    angry = s["per_class"]["angry"]
-    assert angry["precision"] == pytest.approx(2 / 3)
-    assert angry["recall"] == pytest.approx(2 / 3)
-    assert s["per_class"]["disgust"]["f1"] == pytest.approx(0.5)
-    # macro over all 7 classes: classes with no support and no prediction score 0
-    assert s["macro_f1"] == pytest.approx((2 / 3 + 0.5 + 1.0) / 7)
-    assert s["most_confused"][0] == {
-        "true": "disgust",
-        "predicted": "angry",
-        "count": 1,
-        "rate": 0.5,
-    }
-    json.dumps(s)  # JSON-serialisable
-
-
-def test_top2_counts_the_runner_up():
-    labels = np.array([0, 1])
-    probs = np.zeros((2, 7))
-    probs[0, [1, 0]] = [0.6, 0.4]  # wrong, but runner-up right
-    probs[1, [2, 3]] = [0.6, 0.4]  # wrong twice
-    s = evaluate.summarize_predictions(labels, probs)
-    assert s["accuracy"] == 0
-    assert s["top2_accuracy"] == pytest.approx(0.5)
-
-
-def test_all_wrong_and_class_missing_from_predictions():
-    labels = np.array([0, 1, 2])
-    s = evaluate.summarize_predictions(labels, _onehot(np.array([3, 3, 3])))
-    assert s["accuracy"] == 0
-    assert s["macro_f1"] == 0
-    assert s["per_class"]["happy"]["precision"] == 0
-
-
-def test_bad_probs_shape_raises():
-    with pytest.raises(ValueError, match="probs must be"):
-        evaluate.summarize_predictions([0, 1], np.zeros((2, 3)))
-
-
-def test_most_confused_ranks_by_rate_of_the_true_class():
-    cm = np.zeros((7, 7), int)
-    cm[0, 0], cm[0, 4] = 90, 10  # angry->sad 10%
-    cm[1, 1], cm[1, 0] = 5, 5  # disgust->angry 50%
-    pairs = evaluate.most_confused_pairs(cm)
-    assert [(p["true"], p["predicted"]) for p in pairs] == [
-        ("disgust", "angry"),
-        ("angry", "sad"),
-    ]
-
-
-class _Dataset:
-    def __init__(self, usage):
-        self.usage = np.array(usage)
-
-    @property
-    def split_names(self):
-        return list(dict.fromkeys(self.usage.tolist()))
-
-
-def test_private_test_preferred_then_public():
-    assert (
-        evaluate.choose_test_split(_Dataset(["Training", "PublicTest", "PrivateTest"]))
-        == "PrivateTest"
-    )
-    assert (
-        evaluate.choose_test_split(_Dataset(["Training", "PublicTest"])) == "PublicTest"
-    )
-    assert "optimistic" in evaluate.split_caveat("PublicTest")
+REPO = Path(__file__).resolve().parents[1]
 
 
 class _FakePredictor:
-    """Says 'happy' for bright faces, 'sad' for dark ones."""
+    """Says 'happy' for bright faces, 'sad' for dark ones; records the TTA modes."""
+
+    def __init__(self):
+        self.modes = []
 
     def predict_faces(self, faces, tta=None):
+        self.modes.append(tta)
         faces = np.asarray(faces)
         bright = faces.reshape(len(faces), -1).mean(axis=1) > 127
-        return _onehot(np.where(bright, 3, 4), 0.9).astype(np.float32)
+        return onehot(np.where(bright, 3, 4), 0.9).astype(np.float32)
 
 
-def test_evaluate_checkpoint_and_write(tmp_path):
-    from emo_utils.data import Dataset
-
+def _dataset(tmp_path):
     images = np.concatenate([np.full((4, 48, 48), 200), np.full((4, 48, 48), 50)])
     labels = np.array([3, 3, 3, 3, 4, 4, 4, 0])
     usage = np.array(["Training"] * 2 + ["PublicTest"] * 6)
-    ds = Dataset(images.astype(np.uint8), labels, usage, str(tmp_path / "x.csv"))
-    result = evaluate.evaluate_checkpoint(tmp_path, ds, predictor=_FakePredictor())
+    return Dataset(images.astype(np.uint8), labels, usage, str(tmp_path / "x.csv"))
+
+
+@pytest.fixture
+def computed(tmp_path):
+    run = tmp_path / "run"
+    RunDir(run).write_metrics({"epochs_run": 3, "best_held_back_acc": 0.5})
+    predictor = _FakePredictor()
+    ev = Evaluation.from_checkpoint(run, _dataset(tmp_path), predictor=predictor)
+    return ev, predictor
+
+
+def test_from_checkpoint_scores_every_tta_mode_once(computed):
+    from emo_utils.predict import TTA_MODES
+
+    ev, predictor = computed
     # PublicTest: labels 3,3,4,4,4,0 ; preds 3,3,4,4,4,4 -> 5/6
-    assert result["split"] == "PublicTest"
-    assert result["n"] == 6
-    assert result["accuracy"] == pytest.approx(5 / 6)
-    assert result["tta"]["flip"]["accuracy"] == pytest.approx(5 / 6)
-    assert result["class_counts_train"][3] == 2
-    path = evaluate.write_evaluation(tmp_path, result)
-    stored = evaluate.load_evaluation(tmp_path)
-    assert stored["accuracy"] == pytest.approx(5 / 6, abs=1e-5)
-    assert path.stat().st_size < 20_000
+    assert ev.split == "PublicTest"
+    assert ev.scores.n == 6
+    assert ev.scores.accuracy == pytest.approx(5 / 6)
+    assert tuple(t.mode for t in ev.tta) == TTA_MODES
+    assert predictor.modes == list(TTA_MODES)  # one pass per mode, nothing re-run
+    assert ev.tta_score("flip").accuracy == pytest.approx(5 / 6)
+    assert ev.class_counts["Training"][3] == 2
+    assert ev.trained_epochs == 3
+    assert ev.holds_predictions
+    assert ev.predictions.probs[None].shape == (6, 7)
+    assert not ev.ferplus.aligned  # a made-up dataset never lines up with FER+
 
 
-def test_load_evaluation_missing_says_how_to_make_it(tmp_path):
+def test_tta_on_the_first_faces_only(tmp_path):
+    ev = Evaluation.from_checkpoint(
+        tmp_path, _dataset(tmp_path), max_tta_images=2, predictor=_FakePredictor()
+    )
+    assert ev.scores.n == 6
+    assert [t.n for t in ev.tta] == [2, 2, 2]
+    assert ev.results_table(anchors=[]).empty  # a subset is not comparable
+
+
+def test_save_then_load_gives_the_same_numbers_and_no_faces(computed):
+    ev, _ = computed
+    paths = ev.save()
+    names = {p.name for p in paths}
+    assert {"evaluation.json", "metrics.json", "confusion.png"} <= names
+    assert all(p.stat().st_size > 0 for p in paths)
+    loaded = Evaluation.load(ev.run_dir.path)
+    assert not loaded.holds_predictions
+    assert loaded.scores.accuracy == pytest.approx(5 / 6, abs=1e-5)
+    assert loaded.tta == tuple(
+        type(t)(t.mode, t.n, round(t.accuracy, 5), tuple(round(x, 5) for x in
+                t.accuracy_ci95), round(t.macro_f1, 5)) for t in ev.tta
+    )
+    assert loaded.mistakes() is None
+    assert loaded.saliency() is None
+    assert loaded.plot_pair_mistakes() is None
+    assert [p.name for p in loaded.stored_figures()] == [
+        f"{n}.png" for n in evaluate.FIGURES
+    ]
+    assert ev.stored_figures() == []  # computed here: its figures are drawn live
+
+
+def test_save_records_the_test_summary_in_metrics(computed):
+    ev, _ = computed
+    ev.save()
+    test = RunDir(ev.run_dir.path).read_metrics()["test"]["PublicTest"]
+    assert test["accuracy"] == pytest.approx(5 / 6, abs=1e-5)
+    shift = ev.tta_score("shift").accuracy
+    assert test["accuracy_tta"] == pytest.approx(shift, abs=1e-5)
+    assert test["per_class_recall"]["happy"] == 1.0
+
+
+def test_saved_file_is_rounded_and_small(computed):
+    ev, _ = computed
+    ev.save()
+    text = ev.run_dir.evaluation_path.read_text()
+    assert len(text) < 20_000
+    assert "0.83333" in text
+    assert "0.833333" not in text
+
+
+def test_load_missing_says_how_to_make_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="emo_utils eval"):
-        evaluate.load_evaluation(tmp_path)
+        Evaluation.load(tmp_path)
 
 
-def test_results_table_reads_anchors_from_file():
+def test_load_of_another_format_says_how_to_remake_it(tmp_path):
+    RunDir(tmp_path).write_json("evaluation.json", {"accuracy": 0.5})
+    with pytest.raises(ValueError, match="emo_utils eval --checkpoint"):
+        Evaluation.load(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["alexnet48", "seed"])
+def test_committed_evaluations_load(name):
+    ev = Evaluation.load(REPO / "checkpoints" / name)
+    assert ev.scores.confusion.sum() == ev.scores.n == 3589
+    assert ev.tta_score(None).accuracy == ev.scores.accuracy
+    assert np.trace(ev.scores.confusion) / ev.scores.n == pytest.approx(
+        ev.scores.accuracy, abs=1e-5
+    )
+    assert sum(ev.class_counts[ev.split]) == ev.scores.n
+
+
+def test_one_path_saves_an_evaluation(computed, monkeypatch, tmp_path, capsys):
+    """The CLI and notebook 03 both write through Evaluation.save."""
+    ev, _ = computed
+    saved = []
+    monkeypatch.setattr(Evaluation, "save", lambda self: saved.append(self) or [])
+    monkeypatch.setattr(Evaluation, "from_checkpoint", classmethod(lambda *a, **k: ev))
+    monkeypatch.setattr("emo_utils.data.load_fer2013", lambda path: None)
+    monkeypatch.setattr(
+        "emo_utils.demo.load_data_or_demo", lambda path: (None, False, "data.")
+    )
+    assert evaluate.main(["--checkpoint", str(tmp_path)]) == 0
+    _, message = evaluate.evaluate_or_load(tmp_path)
+    assert saved == [ev, ev]
+    assert narrate.split_caveat("PublicTest") in capsys.readouterr().out
+    assert message.startswith("data. Wrote ")
+    evaluate.evaluate_or_load(tmp_path, smoke=True)
+    assert len(saved) == 2  # smoke runs write nothing
+
+
+def test_without_fer2013_the_stored_evaluation_is_loaded(monkeypatch):
+    monkeypatch.setattr(
+        "emo_utils.demo.load_data_or_demo", lambda path: (None, True, "demo")
+    )
+    ev, message = evaluate.evaluate_or_load(REPO / "checkpoints" / "alexnet48")
+    assert not ev.holds_predictions
+    assert "STORED evaluation of checkpoints/alexnet48" in message
+
+
+def test_views(computed):
+    ev, _ = computed
+    assert ev.tta_table().index.tolist() == list(narrate.TTA_NAMES.values())
+    assert ev.per_class_table().loc["happy", "recall"] == 1.0
+    assert ev.most_confused(1)[["true", "predicted"]].values.tolist() == [
+        ["angry", "sad"]
+    ]
+    assert ev.train_share["happy"] == pytest.approx(1.0)
+    mistakes = ev.pair_mistakes([("angry", "sad")], k=4)
+    assert mistakes["index"].tolist() == [5]
+    assert mistakes["p_predicted"].iloc[0] == pytest.approx(0.9)
+
+
+def test_results_table_reads_anchors_from_file(computed):
+    ev, _ = computed
     anchors = evaluate.load_anchors()
     assert {a["accuracy"] for a in anchors} >= {0.712, 0.65}
     assert all(a["source"] for a in anchors)
-    result = {
-        "checkpoint": "checkpoints/x",
-        "split": "PublicTest",
-        "n": 10,
-        "tta": {
-            "none": {
-                "n": 10,
-                "accuracy": 0.6,
-                "accuracy_ci95": [0.3, 0.8],
-                "macro_f1": 0.5,
-            }
-        },
-    }
-    table = evaluate.results_table(result)
-    assert table["accuracy"].iloc[0] == pytest.approx(0.733)
-    assert "ours: x" in table["model"].tolist()
+    table = ev.results_table()
+    assert table["accuracy"].iloc[0] == pytest.approx(0.833)
+    assert "ours: run + 10-view TTA" in table["model"].tolist()
+    assert "ours: run, held-back slice of Training" in table["model"].tolist()
 
 
-def test_occlusion_map_finds_the_informative_region():
-    class Predictor:
-        # P(happy) = mean brightness of the top-left 8x8 corner
-        def predict_faces(self, faces, tta=None):
-            faces = np.asarray(faces, dtype=float)
-            p = np.zeros((len(faces), 7))
-            p[:, 3] = faces[:, :8, :8].mean(axis=(1, 2)) / 255
-            return p
+def test_tta_display_names_cover_the_predictor_modes():
+    from emo_utils.predict import TTA_MODES
 
-    face = np.zeros((48, 48), np.uint8)
-    face[:8, :8] = 255
-    heat = evaluate.occlusion_map(Predictor(), face, EMOTIONS.index("happy"))
-    assert heat[:4, :4].mean() > 0.3
-    assert heat[30:, 30:].max() == 0
+    assert tuple(narrate.TTA_NAMES) == TTA_MODES
 
 
-def test_describe_ranked_counts_share_of_all_errors():
-    cm = np.zeros((7, 7), int)
-    np.fill_diagonal(cm, 10)
-    cm[1, 0], cm[4, 6] = 6, 2  # 8 errors; disgust->angry is 6 of them
-    result = {
-        "confusion": cm.tolist(),
-        "most_confused": evaluate.most_confused_pairs(cm),
-    }
-    text = evaluate.describe_ranked(result, top=1)
-    assert "(disgust -> angry) are 75% of all 8 errors" in text
-
-
-def test_written_evaluation_is_rounded_and_private_keys_dropped(tmp_path):
-    evaluate.write_evaluation(
-        tmp_path,
-        {"accuracy": 0.123456789, "_probs": [1, 2], "nested": {"x": [0.987654321]}},
+def test_choose_test_split_prefers_private_then_public():
+    ds = Dataset(
+        np.zeros((3, 48, 48), np.uint8),
+        np.zeros(3, int),
+        np.array(["Training", "PublicTest", "PrivateTest"]),
+        "t",
     )
-    stored = evaluate.load_evaluation(tmp_path)
-    assert stored == {"accuracy": 0.12346, "nested": {"x": [0.98765]}}
+    assert evaluate.choose_test_split(ds) == "PrivateTest"
+    assert evaluate.choose_test_split(
+        Dataset(ds.images[:2], ds.labels[:2], ds.usage[:2], "t")
+    ) == "PublicTest"
+
+
+def test_evaluation_json_is_plain_json(computed):
+    ev, _ = computed
+    stored = json.loads(json.dumps(ev.to_dict()))
+    assert stored["tta"][0]["mode"] is None
+    assert Evaluation.from_dict(stored).scores.confusion.tolist() == (
+        ev.scores.confusion.tolist()
+    )

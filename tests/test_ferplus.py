@@ -109,3 +109,42 @@ def test_missing_file_says_where_to_get_it(tmp_path):
 def test_load_or_none_prints_the_reason(tmp_path, capsys):
     assert fp.load_ferplus_or_none(tmp_path / "nope.csv") is None
     assert "FERPlus" in capsys.readouterr().out
+
+
+def _aligned(n=40):
+    names = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
+    labels = np.arange(n) % 7
+    votes = np.stack([_votes(**{names[k]: 8, "unknown": 2}) for k in labels])
+    return labels, fp.FerPlus(votes, np.array(["PublicTest"] * n), "x")
+
+
+def test_compare_labels_only_when_rows_line_up():
+    labels, f = _aligned()
+    same = fp.compare_labels(_dataset(labels, ["PublicTest"] * 40), f)
+    assert same.alignment.aligned
+    assert same.disagreement == 0
+    assert same.percent.diagonal().tolist() == [100.0] * 7
+    shuffled = fp.compare_labels(_dataset(np.roll(labels, 3), ["PublicTest"] * 40), f)
+    assert shuffled.confusion is None
+    assert fp.compare_labels(None, f) is None
+    assert fp.compare_labels(_dataset(labels, ["PublicTest"] * 40), None) is None
+
+
+def test_score_against_majority():
+    labels, f = _aligned()
+    ds = _dataset(labels, ["PublicTest"] * 40)
+    probs = np.eye(7)[labels]
+    probs[0] = np.eye(7)[3]  # one wrong answer
+    score = fp.score_against_majority(ds, "PublicTest", probs, f)
+    assert score.aligned
+    assert score.n == 40
+    assert score.accuracy == pytest.approx(39 / 40)
+    assert score.label_changed == 0
+    # the default votes (if present) belong to the full FER2013, not to these rows
+    other = fp.score_against_majority(ds, "PublicTest", probs)
+    assert not other.aligned
+    assert other.reason
+
+
+def test_agreement_needs_votes():
+    assert fp.agreement(None) is None

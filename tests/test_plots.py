@@ -1,4 +1,4 @@
-"""Every figure builds from small inputs, with a title and labelled axes."""
+"""Every figure draws the facts it is given, with a title and labelled axes."""
 
 import matplotlib
 
@@ -7,20 +7,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from emo_utils import evaluate, explore, plots
+from emo_utils import explore, ferplus, metrics, plots
 from emo_utils.data import Dataset
+from emo_utils.evaluate import Evaluation
+
+from .test_evaluate import _dataset, _FakePredictor
 
 
 @pytest.fixture
-def result():
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(7), 10)
-    probs = rng.dirichlet(np.ones(7), size=70)
-    probs[np.arange(70), labels] += 0.5
-    probs /= probs.sum(1, keepdims=True)
-    out = evaluate.summarize_predictions(labels, probs)
-    out.update(split="PublicTest", class_counts_train=[40, 4, 40, 70, 50, 30, 50])
-    return out
+def ev(tmp_path):
+    return Evaluation.from_checkpoint(
+        tmp_path, _dataset(tmp_path), predictor=_FakePredictor()
+    )
 
 
 @pytest.fixture
@@ -31,60 +29,76 @@ def dataset():
     return Dataset(images, np.arange(70) % 7, usage, "t")
 
 
-def _titled(fig):
-    titles = [fig._suptitle.get_text() if fig._suptitle else ""] + [
+def _titles(fig):
+    return [fig._suptitle.get_text() if fig._suptitle else ""] + [
         ax.get_title() for ax in fig.axes
     ]
-    return any(titles)
 
 
-def test_confusion_pair_titles_the_worst_mixup(result):
-    fig = plots.plot_confusion_pair(result)
-    top = result["most_confused"][0]
-    assert (
-        f"of {top['true']} faces are called {top['predicted']}"
-        in fig._suptitle.get_text()
-    )
+def test_confusion_titles_the_worst_mixup(ev):
+    fig = ev.plot_confusion()
+    assert "of angry faces are called sad" in fig._suptitle.get_text()
     assert fig.axes[0].get_xlabel() == "predicted"
     plt.close(fig)
 
 
-def test_reliability_title_shows_ece(result):
-    fig = plots.plot_reliability(result)
-    assert f"ECE {result['ece']:.3f}" in fig.axes[0].get_title()
+def test_confusion_pair_draws_the_values_it_is_given():
+    cm = np.arange(49).reshape(7, 7)
+    fig = plots.plot_confusion_pair(cm, metrics.row_percent(cm), "t")
+    left = [t.get_text() for t in fig.axes[0].texts]
+    assert left[:3] == ["0", "1", "2"]
+    plt.close(fig)
+
+
+def test_reliability_title_shows_ece(ev):
+    fig = ev.plot_reliability()
+    assert f"ECE {ev.scores.ece:.3f}" in fig.axes[0].get_title()
     assert fig.axes[0].get_ylabel() == "accuracy"
     plt.close(fig)
 
 
-@pytest.mark.parametrize("fn", [plots.plot_per_class, plots.plot_confused_pairs])
-def test_result_figures_are_titled(result, fn):
-    fig = fn(result)
-    assert _titled(fig)
+@pytest.mark.parametrize("name", ["plot_per_class", "plot_confused_pairs"])
+def test_evaluation_figures_are_titled(ev, name):
+    fig = getattr(ev, name)()
+    assert any(_titles(fig))
     plt.close(fig)
 
 
 def test_exploration_figures(dataset):
     images, labels = dataset.split("Training")
+    problems = explore.problem_summary(dataset)
     for fig in (
-        plots.plot_class_balance(dataset),
-        plots.plot_face_grid(images, labels, 3),
-        plots.plot_mean_faces(*explore.mean_faces(images, labels)),
-        plots.plot_pixel_distributions(images, labels),
+        plots.plot_class_balance(explore.class_balance(dataset)),
+        plots.plot_face_grid(images, explore.sample_faces(labels, 3)),
+        plots.plot_mean_faces(explore.mean_faces(images, labels)),
+        plots.plot_pixel_distributions(explore.pixel_stats(images, labels)),
+        plots.plot_problems(dataset.images, problems),
     ):
-        assert _titled(fig)
+        assert any(_titles(fig))
         plt.close(fig)
-    fig = plots.plot_class_balance(dataset)
+    fig = plots.plot_class_balance(explore.class_balance(dataset))
     assert fig.axes[0].get_ylabel() == "% of the split's faces"
     plt.close(fig)
 
 
-def test_save_evaluation_figures(result, tmp_path):
-    paths = plots.save_evaluation_figures(result, tmp_path)
+def test_missing_data_draws_nothing():
+    assert plots.plot_ferplus_agreement(None) is None
+    assert plots.plot_label_disagreement(None) is None
+    assert plots.plot_saliency(None) is None
+
+
+def test_ferplus_agreement_figure():
+    votes = np.zeros((2, 10), int)
+    votes[0, 1], votes[1, 0] = 10, 10  # one happy, one neutral face
+    agreement = ferplus.agreement(
+        ferplus.FerPlus(votes, np.array(["Training"] * 2), "x")
+    )
+    fig = plots.plot_ferplus_agreement(agreement)
+    assert "Annotators agree on" in fig._suptitle.get_text()
+    plt.close(fig)
+
+
+def test_saved_figures(ev, tmp_path):
+    paths = ev.save_figures(tmp_path / "figures")
     assert {p.name for p in paths} >= {"confusion.png", "reliability.png"}
     assert all(p.stat().st_size > 1000 for p in paths)
-
-
-def test_describe_reliability_reads_the_numbers(result):
-    text = plots.describe_reliability(result)
-    assert f"{result['ece']:.3f}" in text
-    assert f"{result['top2_accuracy']:.1%}" in text

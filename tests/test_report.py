@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from emo_utils.report import END, START, readme_with_table, results_markdown
-from emo_utils.train import describe_run
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,25 +49,3 @@ def test_readme_shows_the_current_metrics():
         "README results table is stale: run `python -m emo_utils report --write`"
     )
 
-
-def test_describe_run_reads_test_numbers(tmp_path):
-    metrics = _run(tmp_path, "x", 0.7, 0.72)
-    text = describe_run(metrics, "x")
-    assert "PublicTest accuracy 70.0% (72.0% with TTA)" in text
-    assert describe_run(None, "y") == "y: not trained on this machine yet."
-    metrics["averaged"] = {"epochs": [91, 120], "held_back_acc": 0.68}
-    assert "averaged over epochs 91-120 (68.0% held back)" in describe_run(metrics)
-
-
-def test_describe_gap_finds_where_training_pulls_away():
-    from emo_utils.train import describe_gap
-
-    hist = [{"epoch": 1, "acc": 0.40, "val_acc": 0.35},  # noisy early lead
-            {"epoch": 2, "acc": 0.45, "val_acc": 0.46},
-            {"epoch": 3, "acc": 0.60, "val_acc": 0.50},
-            {"epoch": 4, "acc": 0.70, "val_acc": 0.52}]
-    text = describe_gap({"history": hist}, "x")
-    assert "from epoch 3 on" in text
-    assert "+18.0 points (70.0% vs 52.0%)" in text
-    level = [{"epoch": 1, "acc": 0.5, "val_acc": 0.5}]
-    assert "ends level" in describe_gap({"history": level}, "y")

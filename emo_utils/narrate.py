@@ -1,0 +1,471 @@
+"""Every sentence the notebooks show about their results, and every figure's title.
+
+The analysis modules (explore, ferplus, curves, metrics, saliency, evaluate) return
+facts; the functions here put facts into words and compute nothing beyond picking
+the largest or smallest of what they are given. Figures take their titles from here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .labels import EMOTIONS
+from .paths import relative_to_repo
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .curves import Gap
+    from .evaluate import Evaluation
+    from .explore import Balance, MeanFaces, PixelStats, Problems
+    from .ferplus import Agreement, LabelComparison
+    from .metrics import ErrorShare, Mistakes
+    from .saliency import SaliencyMaps
+
+# Display names of the test-time augmentation modes (emo_utils.predict.TTA_MODES).
+TTA_NAMES: dict[str | None, str] = {
+    None: "no TTA",
+    "flip": "flip TTA",
+    "shift": "10-view TTA",
+}
+_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+
+
+# ------------------------------------------------------------ 01: the data
+def balance(b: Balance) -> str:
+    """The rarest and commonest class of one split."""
+    lo, hi = b.rarest, b.commonest
+    share, counts = b.shares[b.split] / 100, b.counts[b.split]
+    if b.equal:
+        return (
+            f"All seven classes are equally common in this {b.split} split "
+            f"({share[lo]:.1%} each): unlike real FER2013, where disgust is about 1.5%."
+        )
+    return (
+        f"In {b.split}, {lo} is only {share[lo]:.1%} of the faces ({counts[lo]} "
+        f"images) while {hi} is {share[hi]:.1%} ({counts[hi]}): {b.ratio:.0f} times "
+        f"more. A model that never predicts {lo} loses almost nothing in accuracy, "
+        "which is why we also report per-class F1."
+    )
+
+
+def balance_title(b: Balance) -> str:
+    verdict = "balanced" if b.equal else "far from balanced"
+    return (
+        f"{b.rarest.capitalize()} is only {b.shares.loc[b.rarest, b.split]:.1f}% of "
+        f"{b.split}: the classes are {verdict}"
+    )
+
+
+def face_grid(split: str, n: int, per_class: int) -> str:
+    count = _WORDS[per_class] if per_class < len(_WORDS) else str(per_class)
+    return (
+        f"{count} random {split} faces per class out of {n}: side views, children, "
+        "hands over mouths and very different lighting all share one label."
+    )
+
+
+def mean_faces(m: MeanFaces) -> str:
+    """Which class's mean face differs most from the average, and where."""
+    d = m.difference
+    top, low = d["overall"].idxmax(), d["overall"].idxmin()
+    return (
+        f"{top}'s mean face differs most from the average "
+        f"({d.loc[top, 'overall']:.1f} grey levels per pixel, mouth "
+        f"{d.loc[top, 'mouth']:.1f} vs eyes {d.loc[top, 'eyes']:.1f}); {low}'s least "
+        f"({d.loc[low, 'overall']:.1f}). Classes whose mean faces look alike are the "
+        "ones a model will mix up."
+    )
+
+
+def mean_faces_title(m: MeanFaces) -> str:
+    top = m.difference["overall"].idxmax()
+    return (
+        f"{top.capitalize()}'s mean face differs most from the average "
+        "(red: brighter, blue: darker)"
+    )
+
+
+def pixels(p: PixelStats) -> str:
+    low, high = p.contrast_range
+    return (
+        f"Class mean brightness ranges only {p.brightness.min():.0f}-"
+        f"{p.brightness.max():.0f} (of 255) and per-image contrast spans {low:.0f}-"
+        f"{high:.0f} (5th-95th percentile) within every class: the network must "
+        "learn shapes, not brightness. Histogram equalisation (our preprocessing) "
+        "flattens these differences further."
+    )
+
+
+def pixels_title(p: PixelStats) -> str:
+    verdict = "almost identical" if p.max_gap < 0.1 else "different"
+    return f"Intensities: {verdict} across classes"
+
+
+def problems(p: Problems) -> str:
+    n, dup = p.n, p.duplicate_images
+    return (
+        f"Among {n} faces the finders flag {len(p.duplicate_groups)} groups of "
+        f"near-identical pictures ({dup} images, {dup / n:.1%}); "
+        f"{len(p.conflicting_groups)} of those groups carry different labels for the "
+        f"same picture and {len(p.cross_split_groups)} span two splits (a test face "
+        f"also seen in training). {len(p.blank)} images are blank. The outliers are "
+        "the images least like the mean face (odd crops, white backgrounds, "
+        "drawings). Such label noise caps any model's accuracy."
+    )
+
+
+def problems_title(p: Problems) -> str:
+    return (
+        f"Found by code: {len(p.duplicate_groups)} duplicate groups, "
+        f"{len(p.blank)} blank, and the images least like the mean face"
+    )
+
+
+def ferplus_agreement(a: Agreement | None) -> str:
+    """How much the ten FER+ annotators agree, per class."""
+    if a is None:
+        return "*Skipped: no fer2013new.csv (see the line above for where to get it).*"
+    s = a.stats
+    lo, hi = s["entropy_bits"].idxmin(), s["entropy_bits"].idxmax()
+    return (
+        f"For {lo} faces the winning emotion gets {s.loc[lo, 'winner_share']:.0%} of "
+        f"the ten votes on average ({s.loc[lo, 'unanimous']:.0%} unanimous); for {hi} "
+        f"only {s.loc[hi, 'winner_share']:.0%} ({s.loc[hi, 'unanimous']:.1%} "
+        "unanimous). When people split like this, one label per face is partly a coin "
+        "toss: that is why human accuracy on FER2013 is about 65% and no model "
+        "reaches 100%."
+    )
+
+
+def ferplus_title(a: Agreement) -> str:
+    s = a.stats
+    lo, hi = s["entropy_bits"].idxmin(), s["entropy_bits"].idxmax()
+    return (
+        f"Annotators agree on {lo}, split on {hi}: "
+        f"its winner gets only {s.loc[hi, 'winner_share']:.0%} of votes"
+    )
+
+
+def label_alignment(c: LabelComparison | None) -> str:
+    """Whether the FER+ rows line up with this FER2013 file, and the evidence."""
+    if c is None:
+        return "*Skipped: needs both fer2013new.csv and a FER2013 file.*"
+    return f"**{c.source}**: {c.alignment.reason}."
+
+
+def label_disagreement_title(c: LabelComparison) -> str:
+    return (
+        f"FER+ majority disagrees with FER2013 on {c.disagreement:.0%} of "
+        f"{c.confusion.sum()} faces"
+    )
+
+
+# ------------------------------------------------------------ 02: training
+def training_run(metrics: dict[str, Any] | None, label: str = "this run") -> str:
+    """One sentence on a run, from its metrics.json."""
+    if not metrics or not metrics.get("history"):
+        return f"{label}: not trained on this machine yet."
+    last = metrics["history"][-1]
+    text = (
+        f"{label}: {metrics['epochs_run']} epoch(s) in "
+        f"{metrics['train_seconds'] / 60:.0f} min ({metrics['img_per_s']:.0f} img/s); "
+        f"training-batch accuracy {100 * last['acc']:.1f}%, held-back "
+        f"{100 * last['val_acc']:.1f}% (best {100 * metrics['best_held_back_acc']:.1f}%"
+        f" at epoch {metrics['best_epoch']})"
+    )
+    if metrics.get("averaged"):
+        first, final = metrics["averaged"]["epochs"]
+        text += (
+            f"; weights averaged over epochs {first}-{final} "
+            f"({100 * metrics['averaged']['held_back_acc']:.1f}% held back)"
+        )
+    for split, test in metrics.get("test", {}).items():
+        text += f"; {split} accuracy {100 * test['accuracy']:.1f}%"
+        if test.get("accuracy_tta") is not None:
+            text += f" ({100 * test['accuracy_tta']:.1f}% with {TTA_NAMES['shift']})"
+    return text + "."
+
+
+def training_gap(gap: Gap | None, label: str = "this run") -> str:
+    """From which epoch training-batch accuracy stays above held-back, and the gap."""
+    if gap is None:
+        return f"{label}: no history."
+    start = (
+        f"training-batch accuracy stays above held-back from epoch {gap.since} on"
+        if gap.since
+        else "training-batch accuracy ends level with held-back"
+    )
+    return (
+        f"{label}: {start}; at the last epoch the gap is {100 * gap.gap:+.1f} points "
+        f"({100 * gap.acc:.1f}% vs {100 * gap.val_acc:.1f}%)."
+    )
+
+
+# ------------------------------------------------------------ 03: evaluation
+def split_caveat(split: str) -> str:
+    """One sentence on how far to trust numbers from ``split``."""
+    if split == "PrivateTest":
+        return (
+            "PrivateTest was never used to train or choose the model: "
+            "these numbers are the honest estimate."
+        )
+    if split == "PublicTest":
+        return (
+            "There is no PrivateTest split in this data, so we report PublicTest. "
+            "PublicTest is also the split the model was chosen on, so the numbers are "
+            "somewhat optimistic; put the full fer2013.csv in data/ to get PrivateTest."
+        )
+    return f"Evaluated on the {split!r} split (not a standard FER2013 test split)."
+
+
+def stored_evaluation(ev: Evaluation) -> str:
+    """What notebook 03 shows without FER2013: the stored evaluation."""
+    return (
+        "FER2013 is not on disk, so this notebook shows the STORED evaluation of "
+        f"{ev.checkpoint} ({ev.split}, n={ev.scores.n}, computed {ev.created}); cells "
+        "that need the images are skipped. Run `make data`, then re-run to evaluate "
+        "for yourself."
+    )
+
+
+def evaluated(ev: Evaluation, data_message: str, saved: bool) -> str:
+    """What notebook 03 just did: which data, whether it wrote files, how long."""
+    where = relative_to_repo(ev.run_dir.evaluation_path) if ev.run_dir else ""
+    note = f" Wrote {where} and its figures." if saved else ""
+    return f"{data_message}{note} Evaluated in {ev.seconds} s."
+
+
+def wrote(ev: Evaluation, paths: list[Path]) -> str:
+    """The files ``Evaluation.save`` wrote (the CLI's last line)."""
+    figures = [p for p in paths if p.suffix == ".png"]
+    rest = [relative_to_repo(p) for p in paths if p.suffix != ".png"]
+    return (
+        f"wrote {' and '.join(rest)}, and {len(figures)} figures in "
+        f"{relative_to_repo(ev.run_dir.figures_dir)}"
+    )
+
+
+def split(ev: Evaluation) -> str:
+    return (
+        f"**Test split: {ev.split}, {ev.scores.n} images.** {split_caveat(ev.split)}"
+    )
+
+
+def headline(ev: Evaluation) -> str:
+    """Two sentences reading the headline numbers of an evaluation."""
+    s = ev.scores
+    low, high = s.accuracy_ci95
+    worst = min(s.per_class, key=lambda c: s.per_class[c]["f1"])
+    text = (
+        f"On {s.n} {ev.split} images the model is right {s.accuracy:.1%} of the time "
+        f"(95% CI {low:.1%}-{high:.1%}); its top-2 accuracy is {s.top2_accuracy:.1%} "
+        f"and macro-F1 {s.macro_f1:.3f}. The weakest class is {worst} "
+        f"(F1 {s.per_class[worst]['f1']:.2f})."
+    )
+    if not ev.tta:
+        return text
+    best = max(ev.tta, key=lambda t: t.accuracy)
+    if best.mode is not None:
+        gain = best.accuracy - ev.tta_score(None).accuracy
+        name = _sentence_case(TTA_NAMES[best.mode])
+        text += f" {name} changes accuracy by {gain:+.1%} on {best.n} images."
+    return text
+
+
+def per_class(ev: Evaluation) -> str:
+    """Which class is found most and least often, and its share of training."""
+    per, share = ev.scores.per_class, ev.train_share
+    best = max(per, key=lambda c: per[c]["recall"])
+    worst = min(per, key=lambda c: per[c]["recall"])
+    return (
+        f"Recall is highest for {best} ({per[best]['recall']:.0%}, "
+        f"{share[best]:.1%} of training) and lowest for {worst} "
+        f"({per[worst]['recall']:.0%}, {share[worst]:.1%} of training). Macro-F1, "
+        f"the unweighted mean over classes, is {ev.scores.macro_f1:.3f} against "
+        f"{ev.scores.accuracy:.3f} accuracy: the gap is what the rare classes cost."
+    )
+
+
+def per_class_title(ev: Evaluation) -> str:
+    per = ev.scores.per_class
+    worst = min(EMOTIONS, key=lambda c: per[c]["f1"])
+    return (
+        f"Macro-F1 {ev.scores.macro_f1:.2f}: {worst} is the weakest class "
+        f"(F1 {per[worst]['f1']:.2f})"
+    )
+
+
+def confusion(ev: Evaluation) -> str:
+    """The top mix-ups of the confusion matrix in words."""
+    top = ev.most_confused(3)
+    if top.empty:
+        return "No off-diagonal cells: every test face was classified correctly."
+    parts = [
+        f"{p.rate:.0%} of {p.true} faces are called {p.predicted} ({p.count})"
+        for p in top.itertuples()
+    ]
+    per = ev.scores.per_class
+    lo = min(EMOTIONS, key=lambda c: per[c]["recall"])
+    hi = max(EMOTIONS, key=lambda c: per[c]["recall"])
+    return (
+        f"The biggest mix-ups: {'; '.join(parts)}. The diagonal of the right-hand "
+        f"matrix (per-class recall) runs from {per[lo]['recall']:.0%} ({lo}) to "
+        f"{per[hi]['recall']:.0%} ({hi})."
+    )
+
+
+def confusion_title(ev: Evaluation) -> str | None:
+    ranked_pairs = ev.most_confused(1)
+    if ranked_pairs.empty:
+        return None
+    top = ranked_pairs.iloc[0]
+    return (
+        f"Most confused: {top['rate']:.0%} of {top['true']} faces are called "
+        f"{top['predicted']}  ({ev.split}, n={ev.scores.n})"
+    )
+
+
+def confused_pairs_title(ranked_pairs: pd.DataFrame) -> str | None:
+    if ranked_pairs.empty:
+        return None
+    top = ranked_pairs.iloc[0]
+    return (
+        f"Ranked mix-ups: {top['true']} -> {top['predicted']} leads with "
+        f"{100 * top['rate']:.0f}%"
+    )
+
+
+def ranked(e: ErrorShare) -> str:
+    """How much of all the errors the top few confused pairs account for."""
+    names = ", ".join(f"{p.true} -> {p.predicted}" for p in e.pairs.itertuples())
+    return (
+        f"Ranked by the share of the true class, the top {len(e.pairs)} pairs "
+        f"({names}) are {e.share:.0%} of all {e.errors} errors: a rare class can top "
+        "this list with few faces, which is why both the rate and the count are "
+        "shown."
+    )
+
+
+def pairs(rates: pd.DataFrame) -> str:
+    """Both directions' error rates of each pair, and the training counts."""
+    lines = [
+        f"- **{r.a} -> {r.b}**: {r.rate:.0%} of test {r.a} faces ({r.count} of "
+        f"{r.support}); {r.b} -> {r.a}: {r.reverse_rate:.0%}. Training has "
+        f"{r.train_a} {r.a} and {r.train_b} {r.b} faces "
+        f"({r.train_b / max(r.train_a, 1):.1f}x)."
+        for r in rates.itertuples()
+    ]
+    return (
+        f"In {int(rates['rarer_to_commoner'].sum())} of these {len(rates)} pairs the "
+        "larger error rate runs from the rarer training class to the commoner one."
+        "\n\n" + "\n".join(lines)
+    )
+
+
+def mistakes(m: Mistakes | None) -> str:
+    if m is None:
+        return (
+            "*Skipped: the stored evaluation keeps no images. Put FER2013 in data/ "
+            "(`make data`) and re-run to see the faces behind each mix-up.*"
+        )
+    return (
+        f"On all {m.count} mistakes the model gives the true class "
+        f"{m.mean_p_true:.0%} on average, and puts it second in "
+        f"{m.runner_up_share:.0%} of them: these are near misses between look-alike "
+        "expressions more often than wild guesses."
+    )
+
+
+def ferplus_score(ev: Evaluation) -> str:
+    """What changes when the test faces are scored against FER+ majority labels."""
+    fer = ev.ferplus
+    if fer is None:
+        return (
+            "*Not computed in this evaluation (needs FER2013 rows that line up with "
+            "fer2013new.csv).*"
+        )
+    if not fer.aligned:
+        return (
+            f"*Not shown: {fer.reason}.* With the original Kaggle fer2013.csv "
+            "this cell scores the same predictions against the ten-annotator majority."
+        )
+    low, high = fer.accuracy_ci95
+    return (
+        f"Against FER+ majority labels ({fer.n} test faces that have one; FER+ "
+        f"changes {fer.label_changed:.0%} of their labels) the same predictions "
+        f"score {fer.accuracy:.1%} (95% CI {low:.1%}-{high:.1%}) instead of "
+        f"{ev.scores.accuracy:.1%}, macro-F1 {fer.macro_f1:.3f}: part of what "
+        "looked like model error is label noise."
+    )
+
+
+def calibration(ev: Evaluation) -> str:
+    """Sentences reading the calibration numbers."""
+    s = ev.scores
+    runner_up = (s.top2_accuracy - s.accuracy) / max(1 - s.accuracy, 1e-9)
+    return (
+        f"Expected calibration error is {s.ece:.3f}: on average the stated "
+        f"confidence is {100 * s.ece:.1f} points away from how often the model "
+        f"is right. Top-2 accuracy is {s.top2_accuracy:.1%} against "
+        f"{s.accuracy:.1%} top-1: when the first guess is wrong, the "
+        f"runner-up is right {runner_up:.0%} of the time."
+    )
+
+
+def reliability_title(ev: Evaluation) -> str:
+    over = ev.scores.reliability.overconfidence
+    verdict = (
+        "overconfident"
+        if over > 0.01
+        else "underconfident"
+        if over < -0.01
+        else "well calibrated"
+    )
+    return f"ECE {ev.scores.ece:.3f}: the model is {verdict}"
+
+
+def saliency(maps: SaliencyMaps | None) -> str:
+    """Share of the occlusion evidence in the eye band vs the mouth band."""
+    if maps is None:
+        return "*Skipped: saliency maps need the test images (run `make data`).*"
+    if maps.examples.empty:
+        return "No examples to show."
+    eyes, mouth, n = maps.shares["eyes"], maps.shares["mouth"], len(maps.examples)
+    return (
+        f"Over these {n} faces, {eyes.mean():.0%} of the evidence lies in the eye and "
+        f"brow band and {mouth.mean():.0%} around the mouth; the mouth dominates in "
+        f"{(mouth > eyes).sum()} of {n} faces."
+    )
+
+
+def comparison(ev: Evaluation, anchors: list[dict]) -> str:
+    """Our accuracy against each published anchor, in points."""
+    ours = ev.scores.accuracy
+    parts = [
+        f"{(ours - a['accuracy']) * 100:+.1f} points vs {a['name']} "
+        f"({a['accuracy']:.1%})"
+        for a in anchors
+    ]
+    return (
+        f"Our {ev.split} accuracy {ours:.1%} is " + "; ".join(parts) + ". Anchors are "
+        "quoted from their papers (emo_utils/anchors.json), mostly on PrivateTest, so "
+        "compare with care."
+    )
+
+
+def stored_figures(ev: Evaluation, shown: list[Path]) -> str:
+    """What the stored-figures cell of notebook 03 shows, and where they live."""
+    where = relative_to_repo(ev.run_dir.figures_dir) if ev.run_dir else "figures/"
+    if ev.predictions is not None:
+        return (
+            "FER2013 is present: the figures above are from this run (saved to "
+            f"{where} when not in smoke mode)."
+        )
+    return f"The {len(shown)} figures above are stored with the evaluation in {where}."
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
