@@ -17,7 +17,8 @@ from typing import BinaryIO
 import numpy as np
 
 
-def _tmp_sibling(path: Path) -> Path:
+def tmp_sibling(path: Path) -> Path:
+    """``<name>.<pid>.tmp`` beside ``path``: where its next version is written."""
     return path.with_name(f"{path.name}.{os.getpid()}.tmp")
 
 
@@ -37,7 +38,7 @@ def fsync_path(path: Path) -> None:
 
 def _atomic_write(path: Path, write: Callable[[BinaryIO], None], durable: bool) -> None:
     path = Path(path)
-    tmp = _tmp_sibling(path)
+    tmp = tmp_sibling(path)
     try:
         with open(tmp, "wb") as f:
             write(f)
@@ -67,12 +68,6 @@ def atomic_save_npz(
 ) -> None:
     """``np.savez`` to a temporary sibling, then rename it over ``path``."""
     _atomic_write(path, lambda f: np.savez(f, **arrays), durable)
-
-
-def atomic_copy(source: Path, path: Path, durable: bool = False) -> None:
-    """Copy ``source`` to a temporary sibling of ``path``, then rename it over."""
-    with open(source, "rb") as src:
-        _atomic_write(path, lambda f: shutil.copyfileobj(src, f), durable)
 
 
 def link_or_copy(source: Path, path: Path) -> None:

@@ -52,12 +52,12 @@ from typing import Any
 import numpy as np
 
 from ._files import (
-    atomic_copy,
     atomic_save_npz,
     atomic_write_text,
     fsync_path,
     link_or_copy,
     same_bytes,
+    tmp_sibling,
 )
 
 FORMAT = 2  # of state/: 1 = one state/ folder swapped per epoch, 2 = commits
@@ -107,6 +107,16 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _stage(
+    target: Path, make: Callable[[Path, Path], None], source: Path
+) -> tuple[Path, Path]:
+    """``make(source, tmp)`` for a temporary sibling of ``target``: (tmp, target)."""
+    tmp = tmp_sibling(target)
+    tmp.unlink(missing_ok=True)
+    make(source, tmp)
+    return tmp, target
 
 
 def _identity(metrics: dict[str, Any] | None) -> tuple | None:
@@ -421,7 +431,11 @@ class RunDir:
 
     def _publish(self, commit: Commit, written: set[str] | None) -> None:
         """Copy the commit's weights, snapshot and metrics into the run directory:
-        what ``written`` names, or (``None``) whatever differs from the commit."""
+        what ``written`` names, or (``None``) whatever differs from the commit.
+
+        All three are staged first, then renamed into place one right after the
+        other, so readers see old weights with new metrics for microseconds only.
+        """
 
         def due(name: str, source: Path, target: Path) -> bool:
             if written is not None:
@@ -429,21 +443,26 @@ class RunDir:
             return source.exists() and not same_bytes(source, target)
 
         epoch = commit.epoch
+        staged: list[tuple[Path, Path] | None] = [None, None, None]
         if due(self.WEIGHTS, commit.weights_path, self.weights_path):
-            atomic_copy(commit.weights_path, self.weights_path)
-        _kill_point("published-weights", epoch)
+            staged[0] = _stage(self.weights_path, shutil.copyfile, commit.weights_path)
         if due(self.SNAPSHOT, commit.snapshot_path, self.snapshot_path(epoch)):
-            self.snapshots_dir.mkdir(exist_ok=True)
-            atomic_copy(commit.snapshot_path, self.snapshot_path(epoch))
-        _kill_point("published-snapshot", epoch)
+            self.snapshots_dir.mkdir(exist_ok=True)  # a link: the commit goes next
+            staged[1] = _stage(self.snapshot_path(epoch), link_or_copy,
+                               commit.snapshot_path)
         metrics = commit.read_metrics()
         if metrics is not None and (
             self.METRICS in written
             if written is not None
             else _identity(self.read_metrics()) != _identity(metrics)
         ):
-            self.write_metrics(metrics)
-        _kill_point("published", epoch)
+            staged[2] = _stage(self.metrics_path, shutil.copyfile,
+                               commit.path / self.METRICS)
+        steps = ("published-weights", "published-snapshot", "published")
+        for pair, step in zip(staged, steps, strict=True):
+            if pair is not None:
+                os.replace(*pair)
+            _kill_point(step, epoch)
 
     def _prune(self, commit: Commit | None) -> None:
         """Delete everything in state/ but the current commit and its pointer."""
