@@ -1,0 +1,123 @@
+"""Import hygiene: the data, analysis and plotting modules load no TensorFlow, and
+no two emo_utils modules import each other (directly or round a loop)."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "emo_utils"
+WITHOUT_TENSORFLOW = (
+    "emo_utils",
+    "emo_utils.data",
+    "emo_utils.demo",
+    "emo_utils.labels",
+    "emo_utils.explore",
+    "emo_utils.ferplus",
+    "emo_utils.metrics",
+    "emo_utils.saliency",
+    "emo_utils.plots",
+    "emo_utils.display",
+    "emo_utils.narrate",
+    "emo_utils.curves",
+    "emo_utils.evaluate",
+)
+# data.py (owned elsewhere) still has its own load_data_or_demo, which imports demo;
+# demo.py holds it now. When data.py drops it, this cycle is gone: delete the entry
+# (the test fails while it lists a cycle that no longer exists).
+PENDING = {frozenset({"data", "demo"})}
+
+
+def test_data_analysis_and_plots_load_no_tensorflow():
+    code = (
+        f"import sys, {', '.join(WITHOUT_TENSORFLOW)}\n"
+        "loaded = sorted(m for m in ('tensorflow', 'tflearn') if m in sys.modules)\n"
+        "print(','.join(loaded))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "", f"loaded: {done.stdout.strip()}"
+
+
+def _runtime_imports(node: ast.AST):
+    """Import nodes of a module, anywhere, except under ``if TYPE_CHECKING:``."""
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        yield node
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            children = child.orelse
+        else:
+            children = [child]
+        for grandchild in children:
+            yield from _runtime_imports(grandchild)
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Which emo_utils modules each module imports (function-level imports too)."""
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__"}
+    graph = {}
+    for name in modules:
+        tree = ast.parse((package / f"{name}.py").read_text())
+        deps = set()
+        for node in _runtime_imports(tree):
+            if isinstance(node, ast.Import):
+                deps |= {a.name.split(".")[1] for a in node.names
+                         if a.name.startswith("emo_utils.")}
+            elif node.level == 1 or (node.module or "").startswith("emo_utils"):
+                parts = (node.module or "").split(".")
+                inner = parts[0] if node.level == 1 else ".".join(parts[1:2])
+                deps |= {inner} if inner else {a.name for a in node.names}
+        graph[name] = (deps & modules) - {name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, found = {}, {}, [], []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = set()
+            while True:
+                w = stack.pop()
+                component.add(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(component)
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_cycle_finder_finds_a_loop():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
+        {"a", "b", "c"}
+    ]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_graph_sees_function_level_imports(tmp_path):
+    (tmp_path / "a.py").write_text("def f():\n    from .b import g\n")
+    (tmp_path / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n"
+    )
+    assert import_graph(tmp_path) == {"a": {"b"}, "b": set()}
+
+
+def test_no_import_cycles_among_emo_utils_modules():
+    found = {frozenset(c) for c in cycles(import_graph())}
+    assert found - PENDING == set(), f"import cycles: {found - PENDING}"
+    assert PENDING <= found, f"gone, remove from PENDING: {PENDING - found}"
