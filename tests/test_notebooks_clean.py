@@ -30,3 +30,19 @@ def test_camera_cells_are_skipped_under_test_and_committed_empty(path):
     for cell in camera:
         assert "nbval-skip" in cell["metadata"].get("tags", [])
         assert cell["outputs"] == [], "a camera frame must never be committed"
+
+
+MACHINE_PATHS = ("/work/", "/home/", "/root/")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_show_no_path_of_the_machine_that_ran_them(path):
+    """Paths in outputs are relative to the repository (emo_utils.paths)."""
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            texts = [v for k, v in data.items() if not k.startswith("image/")]
+            text = json.dumps([output.get("text", ""), output.get("traceback"), texts])
+            found = [p for p in MACHINE_PATHS if p in text]
+            assert not found, f"{path.name} cell {i}: output shows {found}"
