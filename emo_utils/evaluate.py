@@ -102,7 +102,8 @@ class Evaluation:
                 f"split {split!r} of {dataset.source} is empty; choose one of "
                 f"{dataset.split_names}"
             )
-        predictor = predictor or _load_predictor(run_dir)
+        if predictor is None:
+            predictor = _load_predictor(run_dir)
         start = time.perf_counter()
         probs = _predict(predictor, images, max_tta_images)
         scores = metrics.summarize_predictions(labels, probs[None])
@@ -242,7 +243,7 @@ class Evaluation:
 
     def mistakes(self) -> metrics.Mistakes | None:
         """How wrong the wrong answers are; None without predictions."""
-        if self.predictions is None:
+        if not self.holds_predictions:
             return None
         return metrics.mistake_summary(
             self.predictions.labels, self.predictions.probs[None]
@@ -251,7 +252,7 @@ class Evaluation:
     def pair_mistakes(self, pairs=FOCUS_PAIRS, k: int = 4) -> pd.DataFrame | None:
         """The k most confident mistakes per (true, predicted) pair: index, true,
         predicted, p_predicted, p_true. None without predictions."""
-        if self.predictions is None:
+        if not self.holds_predictions:
             return None
         labels, probs = self.predictions.labels, self.predictions.probs[None]
         rows = [
@@ -273,11 +274,13 @@ class Evaluation:
     ) -> SaliencyMaps | None:
         """Occlusion maps of a right and a wrong face per pair, chosen among the first
         ``max_images`` faces; runs the network. None without predictions."""
-        if self.predictions is None:
+        if not self.holds_predictions:
             return None
         p = self.predictions
         n = len(p.labels) if max_images is None else max_images
-        predictor = self.predictor or _load_predictor(self.run_dir)
+        predictor = self.predictor
+        if predictor is None:
+            predictor = _load_predictor(self.run_dir)
         return occlusion_examples(
             predictor, p.images[:n], p.labels[:n], p.probs[None][:n], pairs, seed
         )
@@ -389,7 +392,7 @@ class Evaluation:
     def stored_figures(self) -> list[Path]:
         """The saved figures to show instead of recomputing: none when this evaluation
         holds its predictions (its figures are drawn above)."""
-        if self.predictions is not None or self.run_dir is None:
+        if self.holds_predictions or self.run_dir is None:
             return []
         return [self.run_dir.figures_dir / f"{name}.png" for name in FIGURES]
 

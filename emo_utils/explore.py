@@ -108,6 +108,15 @@ class MeanFaces:
                     for name, rows in FACE_REGIONS.items()}
         return pd.DataFrame(columns, index=list(EMOTIONS))
 
+    @property
+    def most_different(self) -> str:
+        """The class whose mean face differs most from the overall mean face."""
+        return str(self.difference["overall"].idxmax())
+
+    @property
+    def least_different(self) -> str:
+        return str(self.difference["overall"].idxmin())
+
 
 def mean_faces(images: npt.NDArray[np.uint8], labels: npt.ArrayLike) -> MeanFaces:
     """Mean face per class and the overall mean face, float."""

@@ -67,16 +67,6 @@ class FerPlus:
     def __len__(self) -> int:
         return len(self.usage)
 
-    @property
-    def emotion_votes(self) -> npt.NDArray[np.int64]:
-        """Votes (N,7) re-ordered to FER2013 label order (contempt/unknown/NF left
-        out)."""
-        order = [
-            FERPLUS_COLUMNS.index(name)
-            for name, _ in sorted(TO_FER2013.items(), key=lambda kv: kv[1])
-        ]
-        return self.votes[:, order]
-
 
 def default_ferplus_path() -> Path:
     """data/fer2013new.csv if the user has it, else the shared development copy."""
@@ -172,6 +162,16 @@ class Agreement:
 
     stats: pd.DataFrame
     votes: pd.DataFrame
+
+    @property
+    def clearest(self) -> str:
+        """The class whose faces the annotators agree on most (lowest entropy)."""
+        return str(self.stats["entropy_bits"].idxmin())
+
+    @property
+    def most_split(self) -> str:
+        """The class whose faces split the annotators most (highest entropy)."""
+        return str(self.stats["entropy_bits"].idxmax())
 
 
 def agreement(ferplus: FerPlus | None) -> Agreement | None:
@@ -335,10 +335,11 @@ def score_against_majority(
     dataset, split: str, probs: np.ndarray, ferplus: FerPlus | None = None
 ) -> FerPlusScore:
     """Score a split's predictions (N,7), in dataset order, against FER+ majorities."""
-    try:
-        ferplus = ferplus or load_ferplus()
-    except FerPlusError as err:
-        return FerPlusScore(False, str(err))
+    if ferplus is None:
+        try:
+            ferplus = load_ferplus()
+        except FerPlusError as err:
+            return FerPlusScore(False, str(err))
     check = rows_align(dataset, ferplus)
     if not check.aligned:
         return FerPlusScore(False, check.reason)

@@ -94,13 +94,6 @@ def reliability_bins(
     )
 
 
-def expected_calibration_error(
-    labels: npt.ArrayLike, probs: npt.ArrayLike, num_bins: int = 10
-) -> float:
-    """ECE of a set of predictions (see :attr:`Reliability.ece`)."""
-    return reliability_bins(labels, probs, num_bins).ece
-
-
 @dataclass(frozen=True)
 class Scores:
     """Every metric of one set of predictions (N faces)."""

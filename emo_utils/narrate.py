@@ -69,8 +69,7 @@ def face_grid(split: str, n: int, per_class: int) -> str:
 
 def mean_faces(m: MeanFaces) -> str:
     """Which class's mean face differs most from the average, and where."""
-    d = m.difference
-    top, low = d["overall"].idxmax(), d["overall"].idxmin()
+    d, top, low = m.difference, m.most_different, m.least_different
     return (
         f"{top}'s mean face differs most from the average "
         f"({d.loc[top, 'overall']:.1f} grey levels per pixel, mouth "
@@ -81,9 +80,8 @@ def mean_faces(m: MeanFaces) -> str:
 
 
 def mean_faces_title(m: MeanFaces) -> str:
-    top = m.difference["overall"].idxmax()
     return (
-        f"{top.capitalize()}'s mean face differs most from the average "
+        f"{m.most_different.capitalize()}'s mean face differs most from the average "
         "(red: brighter, blue: darker)"
     )
 
@@ -128,8 +126,7 @@ def ferplus_agreement(a: Agreement | None) -> str:
     """How much the ten FER+ annotators agree, per class."""
     if a is None:
         return "*Skipped: no fer2013new.csv (see the line above for where to get it).*"
-    s = a.stats
-    lo, hi = s["entropy_bits"].idxmin(), s["entropy_bits"].idxmax()
+    s, lo, hi = a.stats, a.clearest, a.most_split
     return (
         f"For {lo} faces the winning emotion gets {s.loc[lo, 'winner_share']:.0%} of "
         f"the ten votes on average ({s.loc[lo, 'unanimous']:.0%} unanimous); for {hi} "
@@ -141,11 +138,10 @@ def ferplus_agreement(a: Agreement | None) -> str:
 
 
 def ferplus_title(a: Agreement) -> str:
-    s = a.stats
-    lo, hi = s["entropy_bits"].idxmin(), s["entropy_bits"].idxmax()
+    hi = a.most_split
     return (
-        f"Annotators agree on {lo}, split on {hi}: "
-        f"its winner gets only {s.loc[hi, 'winner_share']:.0%} of votes"
+        f"Annotators agree on {a.clearest}, split on {hi}: "
+        f"its winner gets only {a.stats.loc[hi, 'winner_share']:.0%} of votes"
     )
 
 
@@ -459,7 +455,7 @@ def comparison(ev: Evaluation, anchors: list[dict]) -> str:
 def stored_figures(ev: Evaluation, shown: list[Path]) -> str:
     """What the stored-figures cell of notebook 03 shows, and where they live."""
     where = relative_to_repo(ev.run_dir.figures_dir) if ev.run_dir else "figures/"
-    if ev.predictions is not None:
+    if ev.holds_predictions:
         return (
             "FER2013 is present: the figures above are from this run (saved to "
             f"{where} when not in smoke mode)."

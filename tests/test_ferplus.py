@@ -34,11 +34,6 @@ def test_majority_rule_maps_to_fer2013_order_and_drops_ties_unknown_contempt():
     assert fp.majority_labels(votes).tolist() == [0, 1, -1, -1, -1, -1, 6]
 
 
-def test_emotion_votes_reorders_columns():
-    f = fp.FerPlus(np.stack([_votes(anger=3, neutral=7)]), np.array(["Training"]), "x")
-    assert f.emotion_votes.tolist() == [[3, 0, 0, 0, 0, 0, 7]]
-
-
 def test_agreement_stats_entropy():
     f = fp.FerPlus(
         np.stack([_votes(happiness=10), _votes(anger=5, disgust=5)]),

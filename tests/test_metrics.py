@@ -38,7 +38,7 @@ def test_ece_is_zero_for_a_perfectly_calibrated_toy_model():
     # confidence 0.8 on 10 faces, 8 of them right -> accuracy 0.8 = confidence
     labels = np.zeros(10, dtype=int)
     pred = np.array([0] * 8 + [1] * 2)
-    ece = metrics.expected_calibration_error(labels, onehot(pred, 0.8))
+    ece = metrics.reliability_bins(labels, onehot(pred, 0.8)).ece
     assert ece == pytest.approx(0.0, abs=1e-9)
 
 
