@@ -65,20 +65,78 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ModelConfig:
+        """Build a config from parsed JSON; ValueError naming the field at fault."""
+        if not isinstance(raw, dict):
+            raise ValueError(f"a config is a JSON object, got {type(raw).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(raw) - known
         if unknown:
             raise ValueError(
                 f"config has unknown keys {sorted(unknown)}; expected {sorted(known)}"
             )
+        for name in ("name", "layers"):
+            if name not in raw:
+                raise ValueError(f"config lacks the required field {name!r}")
         raw = dict(raw)
-        raw["layers"] = tuple(dict(layer) for layer in raw.get("layers", ()))
+        _check_field_types(raw)
+        raw["layers"] = tuple(
+            _checked_layer(i, layer) for i, layer in enumerate(raw["layers"])
+        )
         raw["restarts"] = tuple(int(e) for e in raw.get("restarts", ()))
         return cls(**raw)
 
     @classmethod
     def load(cls, path: str | Path) -> ModelConfig:
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+_FIELD_TYPES = {  # JSON types each config field may hold
+    "name": (str,), "layers": (list, tuple), "normalize": (bool,),
+    "mean": (int, float), "std": (int, float), "weight_decay": (int, float),
+    "optimizer": (str,), "lr": (int, float), "momentum": (int, float),
+    "lr_schedule": (str,), "warmup_epochs": (int, float), "restarts": (list, tuple),
+    "restart_lr_scale": (int, float), "average_last": (int,), "batch_size": (int,),
+    "num_epochs": (int,), "label_smoothing": (int, float), "augment": (dict,),
+}
+# Each layer type: its required keys and their types (others are optional).
+_LAYER_KEYS = {
+    "conv": {"filters": int, "kernel": int},
+    "pool": {"kernel": int, "stride": int},
+    "lrn": {},
+    "fc": {"units": int, "activation": str},
+}
+
+
+def _check_field_types(raw: dict[str, Any]) -> None:
+    for name, value in raw.items():
+        allowed = _FIELD_TYPES.get(name)
+        if allowed and (
+            not isinstance(value, allowed)
+            or (isinstance(value, bool) and bool not in allowed)
+        ):
+            raise ValueError(
+                f"config field {name!r} is {value!r} ({type(value).__name__}); "
+                f"expected {' or '.join(t.__name__ for t in allowed)}"
+            )
+
+
+def _checked_layer(index: int, layer: Any) -> dict[str, Any]:
+    """A copy of one layer dict, or ValueError naming ``layers[index]``."""
+    where = f"config field 'layers[{index}]'"
+    if not isinstance(layer, dict) or layer.get("type") not in _LAYER_KEYS:
+        kind = layer.get("type") if isinstance(layer, dict) else layer
+        raise ValueError(
+            f"{where}: unknown layer type {kind!r}; expected one of "
+            f"{sorted(_LAYER_KEYS)}"
+        )
+    for key, kind in _LAYER_KEYS[layer["type"]].items():
+        value = layer.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValueError(
+                f"{where} ({layer['type']}): {key!r} is {value!r}; expected "
+                f"{kind.__name__}"
+            )
+    return dict(layer)
 
 
 def _conv(
@@ -263,8 +321,8 @@ def degrade_face(face: np.ndarray, prob: float, rng) -> np.ndarray:
             img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 1.5))
         else:
             small = int(rng.randint(20, 37))
-            img = cv2.resize(cv2.resize(img, (small, small), interpolation=cv2.INTER_AREA),
-                             img.shape[::-1], interpolation=cv2.INTER_LINEAR)
+            tiny = cv2.resize(img, (small, small), interpolation=cv2.INTER_AREA)
+            img = cv2.resize(tiny, img.shape[::-1], interpolation=cv2.INTER_LINEAR)
         changed = True
     if rng.rand() < prob:  # sensor noise
         img = img + rng.normal(0.0, rng.uniform(3.0, 15.0), img.shape)

@@ -19,15 +19,16 @@ import numpy.typing as npt
 import tensorflow as tf
 
 from . import _compat  # noqa: F401  (emo_utils/__init__ has applied it already)
-from .data import REPO_ROOT
-from .face import crop_face
+from .face import FaceCrop, crop_faces, is_blank, to_gray
 from .labels import EMOTIONS
 from .model import INPUT_SHAPE, ModelConfig, build_network, model_variables
+from .paths import SHIPPED_CHECKPOINT, relative_to_repo
 from .preprocess import to_model_input
+from .rundir import RunDir
 
 tf1 = tf.compat.v1
-SHIPPED_CHECKPOINT = REPO_ROOT / "checkpoints" / "alexnet48"
 TTA_MODES = (None, "flip", "shift")
+LFS_POINTER = b"version https://git-lfs"
 
 
 class CheckpointError(RuntimeError):
@@ -46,6 +47,13 @@ def load_weights(path: Path) -> dict[str, np.ndarray]:
     """Read weights.npz into a dict; missing/damaged file raises CheckpointError."""
     if not path.exists():
         raise CheckpointError(f"no weights file at {path}. " + _fix_hint(path.parent))
+    with open(path, "rb") as f:
+        if f.read(len(LFS_POINTER)) == LFS_POINTER:
+            raise CheckpointError(
+                f"{path} is a Git LFS pointer, not the weights: the real file was "
+                "never downloaded. Run `git lfs install && git lfs pull` in the "
+                "repository (or download weights.npz from the repository's web page)."
+            )
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
@@ -55,14 +63,51 @@ def load_weights(path: Path) -> dict[str, np.ndarray]:
         ) from err
 
 
+def load_config(run: RunDir) -> ModelConfig:
+    """A checkpoint's config.json; CheckpointError naming the file and field."""
+    path = run.config_path
+    if not path.exists():
+        raise CheckpointError(f"no config.json in {run.path}. " + _fix_hint(run.path))
+    try:
+        return ModelConfig.from_dict(json.loads(path.read_text()))
+    except (ValueError, TypeError, KeyError) as err:  # JSONDecodeError: ValueError
+        raise CheckpointError(
+            f"{path} is not a valid config: {err}. " + _fix_hint(run.path)
+        ) from err
+
+
+def _check_weights_fit(variables, weights, config: ModelConfig, source: str) -> None:
+    """CheckpointError unless ``weights`` has exactly the graph's variables."""
+    names = {v.name for v in variables}
+    missing = sorted(names - set(weights))
+    extra = sorted(set(weights) - names)
+    if missing or extra:
+        raise CheckpointError(
+            f"checkpoint {source or '(weights)'} does not fit config "
+            f"{config.name!r}: missing {missing[:3]}"
+            f"{'...' if len(missing) > 3 else ''}, unexpected {extra[:3]}"
+            f"{'...' if len(extra) > 3 else ''}. Was it trained with another "
+            "architecture? Load it with its own config.json."
+        )
+    for v in variables:
+        value = weights[v.name]
+        if tuple(value.shape) != tuple(v.shape.as_list()):
+            raise CheckpointError(
+                f"checkpoint {source}: {v.name} has shape {value.shape}, "
+                f"config {config.name!r} expects {tuple(v.shape.as_list())}. "
+                "Was it trained with another architecture?"
+            )
+
+
 @dataclass(frozen=True)
 class Prediction:
     """What ``EmotionPredictor.predict`` found in one photo.
 
     ``probs`` (7,) float32 in EMOTIONS order (zeros when no face was used), ``label``
     the top emotion ("" when none), ``box`` (x, y, w, h) of the face square in the
-    photo's pixels, ``n_faces`` detections, ``face`` the 48x48 uint8 model input,
-    ``seconds`` for detection + prediction, ``message`` plain words for the user.
+    photo's pixels, ``n_faces`` faces in the photo, ``face`` the 48x48 uint8 model
+    input, ``seconds`` for detection + prediction of the whole photo, ``message``
+    plain words for the user.
     """
 
     probs: npt.NDArray[np.float32]
@@ -72,6 +117,8 @@ class Prediction:
     face: npt.NDArray[np.uint8]
     seconds: float
     message: str = ""
+    angle: float = 0.0  # degrees the face was turned to come out upright
+    found_by: str = ""  # the detection pass that found it (face.find_faces)
 
     @property
     def found(self) -> bool:
@@ -90,64 +137,63 @@ class EmotionPredictor:
     """
 
     def __init__(
-        self, config: ModelConfig, weights: dict[str, np.ndarray], source: str = ""
+        self,
+        config: ModelConfig,
+        weights: dict[str, np.ndarray],
+        source: str = "",
+        temperature: float = 1.0,
     ):
+        if not temperature > 0:
+            raise CheckpointError(f"temperature must be > 0, got {temperature!r}")
         self.config = config
         self.source = source
+        self.temperature = float(temperature)  # logits are divided by it
         self._lock = threading.Lock()
         self._graph = tf.Graph()
         with self._graph.as_default():
-            self._probs = build_network(config, training=False)
+            probs = build_network(config, training=False)
+            self._logits = probs.op.inputs[0]  # softmax's input
             self._input = self._graph.get_tensor_by_name("input/X:0")
             variables = model_variables(self._graph)
-            names = {v.name for v in variables}
-            missing = sorted(names - set(weights))
-            extra = sorted(set(weights) - names)
-            if missing or extra:
-                raise CheckpointError(
-                    f"checkpoint {source or '(weights)'} does not fit config "
-                    f"{config.name!r}: missing {missing[:3]}"
-                    f"{'...' if len(missing) > 3 else ''}, unexpected {extra[:3]}"
-                    f"{'...' if len(extra) > 3 else ''}. Was it trained with another "
-                    "architecture? Load it with its own config.json."
-                )
+            _check_weights_fit(variables, weights, config, source)
             self._session = tf1.Session(graph=self._graph)
             self._session.run(tf1.global_variables_initializer())
             for v in variables:
-                value = weights[v.name]
-                if tuple(value.shape) != tuple(v.shape.as_list()):
-                    raise CheckpointError(
-                        f"checkpoint {source}: {v.name} has shape {value.shape}, "
-                        f"config {config.name!r} expects {tuple(v.shape.as_list())}. "
-                        "Was it trained with another architecture?"
-                    )
-                v.load(value, self._session)
+                v.load(weights[v.name], self._session)
         self._graph.finalize()
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path | None = None) -> EmotionPredictor:
-        """Load ``checkpoints/<name>/`` (config.json, weights.npz); default: shipped."""
-        path = Path(path) if path is not None else SHIPPED_CHECKPOINT
-        config_path = path / "config.json"
-        if not config_path.exists():
-            raise CheckpointError(f"no config.json in {path}. " + _fix_hint(path))
-        try:
-            config = ModelConfig.from_dict(json.loads(config_path.read_text()))
-        except (ValueError, TypeError) as err:
-            raise CheckpointError(
-                f"{config_path} is not a valid config ({err}). " + _fix_hint(path)
-            ) from err
-        return cls(config, load_weights(path / "weights.npz"), source=str(path))
+    def from_checkpoint(
+        cls, path: str | Path | None = None, calibrated: bool = True
+    ) -> EmotionPredictor:
+        """Load ``checkpoints/<name>/`` (config.json, weights.npz); default: shipped.
+
+        With ``calibrated`` the temperature in calibration.json (fitted on the
+        held-back slice, ``emo_utils.calibration``) is applied, so a bar at 80%
+        is right about 80% of the time; without that file the temperature is 1."""
+        run = RunDir(path if path is not None else SHIPPED_CHECKPOINT)
+        config = load_config(run)
+        temperature = 1.0
+        if calibrated:
+            try:
+                calibration = run.read_calibration() or {}
+                temperature = float(calibration.get("temperature", 1.0))
+            except (ValueError, TypeError) as err:
+                raise CheckpointError(
+                    f"{run.calibration_path} is not valid ({err}). Delete it to use "
+                    "uncalibrated probabilities, or refit it with `make eval`."
+                ) from err
+        return cls(config, load_weights(run.weights_path), str(run.path), temperature)
 
     def describe(self) -> str:
         """One line naming the checkpoint and its recorded accuracy (metrics.json)."""
-        where = Path(self.source) if self.source else None
-        if where is not None and where.resolve().is_relative_to(REPO_ROOT):
-            where = where.resolve().relative_to(REPO_ROOT)
-        text = f"Loaded {where or 'weights'} (network {self.config.name!r})"
+        where = relative_to_repo(self.source) if self.source else "weights"
+        text = f"Loaded {where} (network {self.config.name!r})"
         try:
-            metrics = json.loads((Path(self.source) / "metrics.json").read_text())
+            metrics = RunDir(self.source).read_metrics() if self.source else None
         except (OSError, ValueError):
+            metrics = None
+        if not metrics:
             return text + "; no metrics.json beside it."
         # the shipped weights: an average of epochs if the run made one
         acc = metrics.get("averaged", {}).get("held_back_acc")
@@ -161,19 +207,16 @@ class EmotionPredictor:
         public = metrics.get("test", {}).get("PublicTest")
         if public:
             text += f", {public['accuracy']:.1%} on PublicTest"
+        if self.temperature != 1.0:
+            text += f"; probabilities calibrated (temperature {self.temperature:.2f})"
         return text + "."
 
-    def predict_faces(
-        self,
-        faces: npt.NDArray[np.uint8],
-        tta: str | None = None,
+    def predict_logits(
+        self, faces: npt.NDArray[np.uint8], tta: str | None = None,
         batch_size: int = 256,
     ) -> npt.NDArray[np.float32]:
-        """Probabilities (N,7) for uint8 faces (N,48,48) or one face (48,48).
-
-        ``tta``: None, "flip" (average with the mirror image) or "shift" (flip plus
-        2-pixel shifts in four directions: 10 views). The input is never modified.
-        """
+        """Raw logits (V,N,7) of each TTA view (V = 1, 2 or 10) of uint8 faces
+        (N,48,48) or one face (48,48); no temperature. The input is not modified."""
         if tta not in TTA_MODES:
             raise ValueError(f"tta must be one of {TTA_MODES}, got {tta!r}")
         faces = np.asarray(faces)
@@ -192,8 +235,22 @@ class EmotionPredictor:
                     _shift(view, dy, dx)
                     for dy, dx in ((2, 0), (-2, 0), (0, 2), (0, -2))
                 )
-        probs = np.mean([self._run(v, batch_size) for v in views], axis=0)
-        return probs.astype(np.float32)
+        return np.stack([self._run(v, batch_size) for v in views])
+
+    def predict_faces(
+        self,
+        faces: npt.NDArray[np.uint8],
+        tta: str | None = None,
+        batch_size: int = 256,
+    ) -> npt.NDArray[np.float32]:
+        """Probabilities (N,7) for uint8 faces (N,48,48) or one face (48,48).
+
+        ``tta``: None, "flip" (average with the mirror image) or "shift" (flip plus
+        2-pixel shifts in four directions: 10 views). Each view's logits are divided
+        by the temperature before the softmax. The input is never modified.
+        """
+        logits = self.predict_logits(faces, tta, batch_size)
+        return softmax(logits / self.temperature).mean(axis=0).astype(np.float32)
 
     def predict(
         self,
@@ -205,45 +262,45 @@ class EmotionPredictor:
         """Find the largest face in a uint8 photo (RGB, grey or RGBA) and classify it.
 
         The photo is not modified. With ``center_crop_if_no_face`` the central square is
-        classified when no face is found; otherwise the result has ``found == False``.
-        ``detect``: ``max_side``, ``min_face`` for ``face.detect_faces``.
+        classified when no face is found (not when the image is blank); otherwise
+        the result has ``found == False``. ``detect``: ``max_side``, ``min_face``,
+        ``thorough`` for ``face.find_faces``.
+        """
+        return self.predict_all(image, tta, center_crop_if_no_face, **detect)[0]
+
+    def predict_all(
+        self,
+        image: npt.ArrayLike,
+        tta: str | None = None,
+        center_crop_if_no_face: bool = False,
+        **detect: float,
+    ) -> list[Prediction]:
+        """Every face in a uint8 photo, classified, largest first.
+
+        Same arguments as ``predict``. With no face the list holds one prediction
+        with ``found == False`` (its message says why), so ``[0]`` always exists.
+        All faces go through the network in one batch.
         """
         start = time.perf_counter()
-        crop = crop_face(image, center_if_none=center_crop_if_no_face, **detect)
-        if crop is None:
-            return Prediction(
-                np.zeros(len(EMOTIONS), np.float32),
-                "",
-                None,
-                0,
-                np.zeros((48, 48), np.uint8),
-                time.perf_counter() - start,
-                "No face found. Face the camera in good light, or switch "
-                "on 'Predict on the centre when no face is found'.",
-            )
-        probs = self.predict_faces(crop.face, tta=tta)[0]
-        if crop.used_center:
-            message = "No face found: predicting on the centre of the image."
-        elif crop.n_faces > 1:
-            message = f"{crop.n_faces} faces found: using the largest."
-        else:
-            message = ""
-        return Prediction(
-            probs,
-            EMOTIONS[int(probs.argmax())],
-            crop.box,
-            crop.n_faces,
-            crop.face,
-            time.perf_counter() - start,
-            message,
-        )
+        crops = crop_faces(image, center_if_none=center_crop_if_no_face, **detect)
+        if not crops:
+            blank = center_crop_if_no_face and is_blank(to_gray(image))
+            return [_no_face(time.perf_counter() - start, blank)]
+        probs = self.predict_faces(np.stack([c.face for c in crops]), tta=tta)
+        seconds = time.perf_counter() - start
+        message = faces_message(crops)
+        return [
+            Prediction(p, EMOTIONS[int(p.argmax())], c.box, c.n_faces, c.face,
+                       seconds, message, c.angle, c.found_by)
+            for p, c in zip(probs, crops, strict=True)
+        ]
 
     def _run(self, x: np.ndarray, batch_size: int) -> np.ndarray:
         out = []
         with self._lock:
             for i in range(0, len(x), batch_size):
                 batch = x[i : i + batch_size]
-                out.append(self._session.run(self._probs, {self._input: batch}))
+                out.append(self._session.run(self._logits, {self._input: batch}))
         return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
 
     def close(self) -> None:
@@ -256,3 +313,36 @@ def _shift(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
     padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="edge")
     h, w = x.shape[1:3]
     return padded[:, pad - dy : pad - dy + h, pad - dx : pad - dx + w]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, stable for large logits."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def faces_message(crops: list[FaceCrop]) -> str:
+    """What the user reads about the faces found (empty for one plain face)."""
+    if crops[0].used_center:
+        return "No face found: predicting on the centre of the image."
+    n = len(crops)
+    return f"{n} faces found: each is labelled, largest first." if n > 1 else ""
+
+
+def _no_face(seconds: float, blank: bool = False) -> Prediction:
+    message = (
+        "The image is blank (one flat colour): there is no face to classify."
+        if blank
+        else "No face found. Face the camera in good light, or switch "
+        "on 'Predict on the centre when no face is found'."
+    )
+    return Prediction(
+        np.zeros(len(EMOTIONS), np.float32),
+        "",
+        None,
+        0,
+        np.zeros(INPUT_SHAPE[:2], np.uint8),
+        seconds,
+        message,
+    )

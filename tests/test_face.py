@@ -117,8 +117,121 @@ def test_tiny_images(sample):
     x, y, w, h = crop.box
     assert 0.5 * 40 < w < 1.5 * 40  # found or centre: a box about the image's size
     assert crop_face(np.zeros((5, 7), np.uint8)) is None
-    centre = crop_face(np.zeros((5, 7), np.uint8), center_if_none=True)
+    texture = np.random.default_rng(0).integers(0, 256, (5, 7), dtype=np.uint8)
+    centre = crop_face(texture, center_if_none=True)
     assert centre.box == (1, 0, 5, 5)
+    assert centre.used_center
+
+
+@pytest.mark.parametrize("blank", [
+    np.zeros((480, 640), np.uint8),
+    np.full((480, 640, 3), 200, np.uint8),
+    np.zeros((1, 1), np.uint8),
+])
+def test_a_blank_image_is_no_face_even_with_the_centre_fallback(blank):
+    """A flat picture is not a face to guess at (was: 'angry 84%' for one pixel)."""
+    assert face.is_blank(face.to_gray(blank))
+    assert crop_face(blank, center_if_none=True) is None
+    assert face.find_faces(blank) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_noise_gives_no_face_in_any_pass(seed):
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 256, (300, 300), dtype=np.uint8)
+    smooth = cv2.GaussianBlur(noise, (0, 0), 3)
+    for image in (noise, smooth):
+        assert face.find_faces(image, thorough=True) == []
+        assert crop_face(image) is None
+
+
+def test_a_face_filling_the_frame_is_found_by_the_padded_pass(sample):
+    """A tight crop (no background around the face) defeats the fast pass."""
+    tight = cv2.resize(sample[22:138, 22:138], (300, 300))
+    found = face.find_faces(tight)
+    assert len(found) == 1
+    assert found[0].found_by in ("padded", "contrast", "rotated")
+    x, y, w, h = found[0].box
+    assert w > 150  # the face, not a detail of it
+
+
+@pytest.mark.parametrize("tilt", [30, -30])
+def test_a_tilted_face_is_found_and_cut_upright(sample, tilt):
+    frame = frame_with(sample, 240, 160)[..., 0]
+    matrix = cv2.getRotationMatrix2D((320, 240), tilt, 1.0)
+    tilted = cv2.warpAffine(frame, matrix, (640, 480), borderValue=90)
+    assert detect_faces(tilted) == []  # the fast pass misses it ...
+    found = face.find_faces(tilted)
+    assert len(found) == 1  # ... a turned copy finds it once
+    assert found[0].found_by in ("rotated", "second cascade")  # turned copies
+    assert abs(found[0].angle + tilt) <= 15  # turned back by about the tilt
+    turned = crop_face(tilted)
+    assert turned.angle == found[0].angle
+    # The same square cut from the upright frame (the tilt was about the face
+    # centre, so map the box centre back): the upright crop must match it.
+    x, y, w, h = turned.box
+    cx, cy = cv2.invertAffineTransform(matrix) @ np.array([x + w / 2, y + h / 2, 1])
+    reference = face.equalize_faces(
+        face.cut_square(frame, (round(cx - w / 2), round(cy - h / 2), w, h)))
+    as_is = face.equalize_faces(face.cut_square(tilted, turned.box))
+
+    def corr(a, b):
+        return np.corrcoef(a.astype(float).ravel(), b.astype(float).ravel())[0, 1]
+
+    assert corr(turned.face, reference) > 0.9  # upright ...
+    assert corr(as_is, reference) < 0.6  # ... where the plain cut is tilted
+
+
+def test_cut_square_turns_about_the_box_centre():
+    img = np.zeros((100, 100), np.uint8)
+    img[40:60, 20:80] = 255  # a horizontal bar through the centre
+    cut = face.cut_square(img, (20, 20, 60, 60), size=60, angle=90)
+    assert cut[:, 25:35].mean() > 200  # now vertical
+    assert cut[25:35, :10].mean() < 50
+
+
+def test_three_faces_are_three_boxes_largest_first(sample):
+    frame = np.full((480, 640), 90, np.uint8)
+    for side, x, y in ((200, 10, 100), (150, 250, 40), (110, 460, 300)):
+        frame[y:y + side, x:x + side] = cv2.resize(sample, (side, side))
+    found = face.find_faces(frame)
+    assert len(found) == 3
+    widths = [d.box[2] for d in found]
+    assert widths == sorted(widths, reverse=True)
+    crops = face.crop_faces(frame)
+    assert [c.n_faces for c in crops] == [3, 3, 3]
+
+
+def test_merge_keeps_one_box_per_face():
+    a = face.Detection((100, 100, 80, 80), 0.0, "fast")
+    b = face.Detection((105, 98, 78, 84), 0.0, "padded")  # the same face again
+    c = face.Detection((120, 120, 30, 30), 0.0, "small")  # a box inside it
+    d = face.Detection((300, 100, 60, 60), 0.0, "fast")  # another face
+    merged = face.merge_detections([a, b, c, d])
+    assert merged == [a, d]
+
+
+@pytest.mark.parametrize(("shape", "match"), [
+    ((1, 20000), "more than 10:1"),
+    ((9000, 9000), "megapixels"),
+])
+def test_absurd_sizes_are_refused_before_any_work(shape, match):
+    with pytest.raises(ValueError, match=match):
+        face.find_faces(np.zeros(shape, np.uint8))
+    ok, png = cv2.imencode(".png", np.zeros(shape, np.uint8))
+    with pytest.raises(ValueError, match=match):
+        read_image(png.tobytes())  # refused from the header, before decoding
+
+
+def test_a_long_thin_image_within_limits_is_not_blown_up():
+    """The short side is enlarged for the detector only within DETECT_MAX_SIDE."""
+    strip = np.random.default_rng(0).integers(0, 256, (40, 390), dtype=np.uint8)
+    assert face.find_faces(strip) == []  # quick, and no huge intermediate image
+
+
+def test_uint16_images_get_the_16_bit_hint():
+    with pytest.raises(TypeError, match=r">> 8"):
+        to_gray(np.zeros((8, 8), np.uint16))
 
 
 def test_huge_image_maps_boxes_back(sample):
@@ -130,10 +243,11 @@ def test_huge_image_maps_boxes_back(sample):
 
 
 def test_no_face():
-    blank = np.full((480, 640, 3), 128, np.uint8)
-    assert detect_faces(blank) == []
-    assert crop_face(blank) is None
-    crop = crop_face(blank, center_if_none=True)
+    # a smooth gradient: a scene without a face, but not blank
+    scene = np.repeat(np.linspace(0, 255, 640, dtype=np.uint8)[None], 480, axis=0)
+    assert detect_faces(scene) == []
+    assert crop_face(scene) is None
+    crop = crop_face(scene, center_if_none=True)
     assert (crop.box, crop.n_faces, crop.used_center) == ((80, 0, 480, 480), 0, True)
 
 

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -71,17 +72,42 @@ def test_flip_tta_averages_two_views(predictor, happy):
 
 
 def test_no_face_and_centre_crop(predictor):
-    blank = np.full((240, 320), 128, np.uint8)
-    pred = predictor.predict(blank)
+    scene = np.repeat(np.linspace(0, 255, 320, dtype=np.uint8)[None], 240, axis=0)
+    pred = predictor.predict(scene)
     assert not pred.found
     assert (pred.label, pred.box, pred.n_faces) == ("", None, 0)
     np.testing.assert_array_equal(pred.probs, np.zeros(7))
     assert "No face found" in pred.message
-    centre = predictor.predict(blank, center_crop_if_no_face=True)
+    centre = predictor.predict(scene, center_crop_if_no_face=True)
     assert centre.found
     assert centre.box == (40, 0, 240, 240)
     assert centre.probs.sum() == pytest.approx(1.0, abs=1e-5)
     assert "centre" in centre.message
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (240, 320)])
+def test_a_blank_image_gets_no_label_even_with_the_centre_fallback(predictor, shape):
+    """One black pixel used to come back 'angry 84%'."""
+    pred = predictor.predict(np.zeros(shape, np.uint8), center_crop_if_no_face=True)
+    assert not pred.found
+    assert pred.confidence == 0.0
+    assert "blank" in pred.message
+
+
+def test_predict_all_labels_every_face_largest_first(predictor):
+    face = read_image(ASSETS / "sample_face_neutral.png", gray=True)
+    frame = np.full((480, 640), 90, np.uint8)
+    for side, x, y in ((200, 10, 100), (150, 250, 40), (110, 460, 300)):
+        frame[y:y + side, x:x + side] = cv2.resize(face, (side, side))
+    preds = predictor.predict_all(frame)
+    assert len(preds) == 3
+    assert [p.box[2] for p in preds] == sorted((p.box[2] for p in preds), reverse=True)
+    assert all(p.found and p.n_faces == 3 for p in preds)
+    assert preds[0].message == "3 faces found: each is labelled, largest first."
+    for p in preds:  # each face's own probabilities, as predict_faces gives them
+        np.testing.assert_allclose(p.probs, predictor.predict_faces(p.face)[0],
+                                   atol=1e-5)
+    assert predictor.predict(frame).box == preds[0].box  # predict: the largest
 
 
 def test_several_faces_uses_the_largest(predictor):
@@ -91,7 +117,7 @@ def test_several_faces_uses_the_largest(predictor):
     frame[150:470, 300:620] = np.kron(face, np.ones((2, 2), np.uint8))  # twice as big
     pred = predictor.predict(frame)
     assert pred.n_faces == 2
-    assert pred.message == "2 faces found: using the largest."
+    assert pred.message == "2 faces found: each is labelled, largest first."
     assert pred.box[2] > 300
 
 
@@ -139,6 +165,51 @@ def test_other_architecture(checkpoint_copy):
 def test_broken_config(checkpoint_copy):
     (checkpoint_copy / "config.json").write_text('{"name": "x", "colour": 3}')
     with pytest.raises(CheckpointError, match="not a valid config"):
+        EmotionPredictor.from_checkpoint(checkpoint_copy)
+
+
+@pytest.mark.parametrize(("edit", "match"), [
+    (lambda c: c["layers"][0].update(type="convolution"),
+     r"layers\[0\]': unknown layer type 'convolution'"),
+    (lambda c: c.pop("layers"), r"required field 'layers'"),
+    (lambda c: c["layers"][0].update(filters="32"),
+     r"layers\[0\]' \(conv\): 'filters'"),
+    (lambda c: c.update(lr="fast"), r"field 'lr' is 'fast'"),
+    (lambda c: c.update(normalize=1), r"field 'normalize'"),
+])
+def test_config_errors_name_the_field(checkpoint_copy, edit, match):
+    """Was ValueError, KeyError or a TensorFlow TypeError deep in graph building."""
+    path = checkpoint_copy / "config.json"
+    config = json.loads(path.read_text())
+    edit(config)
+    path.write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=match) as err:
+        EmotionPredictor.from_checkpoint(checkpoint_copy)
+    assert "config.json is not a valid config" in str(err.value)
+
+
+def test_an_lfs_pointer_says_how_to_fetch_the_weights(checkpoint_copy):
+    (checkpoint_copy / "weights.npz").write_text(
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a2146\nsize 18412345\n")
+    with pytest.raises(CheckpointError, match="Git LFS pointer.*git lfs pull"):
+        EmotionPredictor.from_checkpoint(checkpoint_copy)
+
+
+def test_temperature_softens_probabilities_without_changing_labels(checkpoint_copy):
+    faces = np.random.default_rng(0).integers(0, 256, (20, 48, 48), dtype=np.uint8)
+    plain = EmotionPredictor.from_checkpoint(checkpoint_copy, calibrated=False)
+    (checkpoint_copy / "calibration.json").write_text('{"temperature": 2.0}')
+    calibrated = EmotionPredictor.from_checkpoint(checkpoint_copy)
+    assert calibrated.temperature == 2.0
+    p, q = plain.predict_faces(faces), calibrated.predict_faces(faces)
+    np.testing.assert_array_equal(p.argmax(1), q.argmax(1))
+    assert (q.max(1) < p.max(1)).all()
+    logits = plain.predict_logits(faces)[0]
+    expected = np.exp(logits / 2) / np.exp(logits / 2).sum(1, keepdims=True)
+    np.testing.assert_allclose(q, expected, atol=1e-5)
+    (checkpoint_copy / "calibration.json").write_text('{"temperature": "hot"}')
+    with pytest.raises(CheckpointError, match="calibration.json is not valid"):
         EmotionPredictor.from_checkpoint(checkpoint_copy)
 
 
