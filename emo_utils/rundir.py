@@ -14,8 +14,8 @@ Layout::
     figures/           PNGs drawn from evaluation.json
     snapshots/         epoch-NNN.npz, per-epoch weights for averaging (git-ignored)
     state/             resumable training state (git-ignored)
-      current.json       names the current commit: {"format": 2, "commit": "epoch-007"}
-      epoch-007/         the last complete epoch, one commit:
+      current.json       the commit: {"format": 2, "commit": "epoch-007", "epoch": 7}
+      epoch-007/         the last complete epoch (epoch-007.1: its averaged weights)
         model.ckpt.*       the TFLearn checkpoint, optimizer slots included
         state.json         epoch, history, best epoch, time (emo_utils.train.TrainState)
         config.json        the config those epochs ran under
@@ -26,10 +26,11 @@ Layout::
 Training saves each epoch as one commit (``RunDir.commit``): its files are written
 into ``state/tmp-epoch-NNN.*/``, that folder is renamed to ``state/epoch-NNN`` and
 ``state/current.json`` is replaced to name it. That last rename is the commit. Only
-then are weights.npz, snapshots/epoch-NNN.npz and metrics.json copied out of it and
-the previous commit deleted. ``RunDir.recover`` (the start of every training run)
-deletes what an interrupted save left behind and copies the current commit out
-again, so a kill at any instant loses at most the epoch in progress.
+then are weights.npz, snapshots/epoch-NNN.npz and metrics.json copied out of it
+(staged, then renamed into place back to back) and the previous commit deleted.
+``RunDir.recover`` (the start of every training run, under ``RunDir.lock``) deletes
+what an interrupted save left behind and copies the current commit out again, so a
+kill at any instant loses at most the epoch in progress.
 
 Runs saved before commits existed (format 1: ``state/{model.ckpt.*,state.json}``,
 with ``state.old/`` and ``state.tmp.*/`` during a save) become a commit in
