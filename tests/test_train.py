@@ -203,6 +203,23 @@ def test_ctrl_c_ends_fit_as_training_interrupted_with_the_epochs_saved(tmp_path,
     _assert_consistent(tmp_path, 2, snapshots=False)
 
 
+def test_ctrl_c_during_a_save_takes_effect_when_the_save_is_done():
+    from emo_utils.train import _interrupts_deferred
+
+    done = []
+
+    def save():
+        with _interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            done.append("saved")
+
+    with pytest.raises(KeyboardInterrupt):
+        save()
+    assert done == ["saved"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_ctrl_c_of_the_training_command_prints_one_line_and_resumes(tmp_path):
     config = tmp_path / "tiny.json"
     config.write_text(TINY.to_json())
