@@ -162,7 +162,8 @@ def _assert_consistent(run_dir, epochs: int, snapshots: bool = True) -> None:
         best = load_weights(run.snapshot_path(saved["best_epoch"]))
         for name, value in best.items():  # the weights are the best epoch's
             np.testing.assert_array_equal(shipped[name], value)
-    left = [p.name for p in run_dir.rglob("*") if "tmp" in p.name or "old" in p.name]
+    left = [p.name for p in run_dir.rglob("*")
+            if "tmp" in p.name or p.name == "state.old"]
     assert left == []
     assert sorted(p.name for p in run.state_dir.iterdir()) == [
         "current.json",
@@ -183,7 +184,9 @@ def test_zero_epochs_is_refused_before_anything_is_written(tmp_path, data, capsy
     csv = make_fer_csv(tmp_path)
     assert main(["train", "--epochs", "0", "--data", str(csv), "--run-dir",
                  str(tmp_path / "run")]) == 2
-    assert capsys.readouterr().err.startswith("error: --epochs 0: give 1 or more")
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "--epochs 0" in err
     assert not (tmp_path / "run").exists()
 
 
