@@ -29,6 +29,7 @@ from . import metrics, narrate, plots
 from .ferplus import FerPlusScore, score_against_majority
 from .labels import EMOTIONS, NUM_CLASSES
 from .paths import relative_to_repo
+from .photo_proxy import PhotoProxyScore, score_photo_proxy
 from .rundir import RunDir
 from .saliency import SaliencyMaps, occlusion_examples
 
@@ -73,6 +74,11 @@ class Evaluation:
     tta: tuple[metrics.TTAScore, ...]  # one per TTA mode
     ferplus: FerPlusScore | None  # None: not computed (older evaluations)
     seconds: float
+    # the softmax temperature applied (calibration.json; 1: none) and the single-view
+    # reliability the raw network had without it; None in older evaluations
+    temperature: float = 1.0
+    uncalibrated: metrics.Reliability | None = None
+    photo_proxy: PhotoProxyScore | None = None  # the app's path on photo-like frames
     predictions: Predictions | None = field(default=None, repr=False, compare=False)
     run_dir: RunDir | None = field(default=None, repr=False, compare=False)
     predictor: Any = field(default=None, repr=False, compare=False)
@@ -87,12 +93,14 @@ class Evaluation:
         max_tta_images: int | None = None,
         predictor=None,
         ferplus=None,
+        photo_faces: int | None = None,
     ) -> Evaluation:
         """Run the checkpoint on one split of ``dataset`` (default: choose_test_split).
 
         The augmented views run on the first ``max_tta_images`` faces only when that
         is set (smoke tests). ``predictor`` and ``ferplus`` replace the checkpoint's
-        network and the default FER+ votes (tests).
+        network and the default FER+ votes (tests). ``photo_faces`` limits the
+        photo proxy (emo_utils.photo_proxy) to the first faces (0: skip it).
         """
         run_dir = RunDir(checkpoint_dir)
         split = split or choose_test_split(dataset)
@@ -105,8 +113,11 @@ class Evaluation:
         if predictor is None:
             predictor = _load_predictor(run_dir)
         start = time.perf_counter()
-        probs = _predict(predictor, images, max_tta_images)
+        probs, raw = _predict(predictor, images, max_tta_images)
         scores = metrics.summarize_predictions(labels, probs[None])
+        proxy = None
+        if photo_faces != 0:
+            proxy = score_photo_proxy(predictor, images, labels, split, photo_faces)
         n = min(len(p) for p in probs.values())  # every mode on the same faces
         tta = tuple(metrics.score_tta(m, labels[:n], p[:n]) for m, p in probs.items())
         seconds = round(time.perf_counter() - start, 1)
@@ -121,6 +132,9 @@ class Evaluation:
             tta=tta,
             ferplus=score_against_majority(dataset, split, probs[None], ferplus),
             seconds=seconds,
+            temperature=predictor.temperature,
+            uncalibrated=metrics.reliability_bins(labels, raw),
+            photo_proxy=proxy,
             predictions=Predictions(images, labels, probs),
             run_dir=run_dir,
             predictor=predictor,
@@ -147,6 +161,9 @@ class Evaluation:
             "scores": self.scores.to_dict(),
             "tta": [asdict(t) for t in self.tta],
             "ferplus": asdict(self.ferplus) if self.ferplus else None,
+            "temperature": self.temperature,
+            "uncalibrated": asdict(self.uncalibrated) if self.uncalibrated else None,
+            "photo_proxy": asdict(self.photo_proxy) if self.photo_proxy else None,
         }
 
     @classmethod
@@ -171,6 +188,13 @@ class Evaluation:
             ),
             ferplus=FerPlusScore(**d["ferplus"]) if d.get("ferplus") else None,
             seconds=d["seconds"],
+            temperature=d.get("temperature", 1.0),
+            uncalibrated=metrics.Reliability(**d["uncalibrated"])
+            if d.get("uncalibrated")
+            else None,
+            photo_proxy=PhotoProxyScore(**d["photo_proxy"])
+            if d.get("photo_proxy")
+            else None,
             run_dir=run_dir,
         )
 
@@ -216,6 +240,20 @@ class Evaluation:
             "top2_accuracy": s.top2_accuracy,
             "macro_f1": s.macro_f1,
             "per_class_recall": {c: v["recall"] for c, v in s.per_class.items()},
+            "ece": s.ece,
+            "ece_uncalibrated": self.uncalibrated.ece if self.uncalibrated else None,
+            "temperature": self.temperature,
+            **self._photo_summary(),
+        }
+
+    def _photo_summary(self) -> dict[str, Any]:
+        proxy = self.photo_proxy
+        if proxy is None:
+            return {}
+        return {
+            "photo_proxy_accuracy": proxy.photo_accuracy,
+            "photo_proxy_gap": proxy.gap,
+            "photo_proxy_found": proxy.found_rate,
         }
 
     # ------------------------------------------------------------ views
@@ -364,8 +402,15 @@ class Evaluation:
         return plots.plot_confused_pairs(self.most_confused())
 
     def plot_reliability(self):
-        return plots.plot_reliability(
-            self.scores.reliability, title=narrate.reliability_title(self)
+        """The reliability diagram; with a fitted temperature, before and after."""
+        if self.uncalibrated is None or self.temperature == 1.0:
+            return plots.plot_reliability(
+                self.scores.reliability, title=narrate.reliability_title(self)
+            )
+        return plots.plot_reliability_pair(
+            self.uncalibrated,
+            self.scores.reliability,
+            narrate.calibration_titles(self),
         )
 
     def plot_pair_mistakes(self, pairs=FOCUS_PAIRS, k: int = 4):
@@ -436,6 +481,36 @@ def evaluate_or_load(
     return evaluation, narrate.evaluated(evaluation, message, saved=not smoke)
 
 
+def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
+                         tta: str | None = "flip"):
+    """Fit the checkpoint's temperature on the held-back slice of Training (the
+    slice ``fit`` held back: same fraction and seed) and write calibration.json.
+
+    Never on a test split: the temperature is chosen where the weights were not."""
+    from .calibration import calibrate
+    from .train import hold_out
+
+    run_dir = RunDir(checkpoint_dir)
+    trained = run_dir.read_metrics() or {}
+    images, labels = dataset.split("Training")
+    if len(labels) == 0:
+        raise ValueError(f"{dataset.source} has no Training faces to calibrate on")
+    fraction = trained.get("held_back_size", 0) / max(
+        trained.get("held_back_size", 0) + trained.get("train_size", 0), 1
+    )
+    data = hold_out(images, labels, fraction=round(fraction, 2) or 0.05,
+                    seed=trained.get("seed", 0))
+    predictor = _load_predictor(run_dir, calibrated=False)
+    try:
+        logits = predictor.predict_logits(data.val_images, tta=tta)
+    finally:
+        predictor.close()
+    result = calibrate(logits, data.val_labels, tta,
+                       f"held-back slice of Training ({len(data.val_labels)} faces)")
+    run_dir.write_calibration(result.to_dict())
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m emo_utils eval --checkpoint DIR [--data PATH] [--split NAME]``."""
     from .data import load_fer2013
@@ -447,10 +522,16 @@ def main(argv: list[str] | None = None) -> int:
         "--split", default=None, help="default: PrivateTest, else PublicTest"
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args(argv)
-    evaluation = Evaluation.from_checkpoint(
-        args.checkpoint, load_fer2013(args.data), args.split
+    parser.add_argument(
+        "--no-calibrate", action="store_true",
+        help="keep calibration.json (default: refit the temperature first)",
     )
+    args = parser.parse_args(argv)
+    dataset = load_fer2013(args.data)
+    if not (args.no_calibrate or args.no_write):
+        fitted = calibrate_checkpoint(args.checkpoint, dataset)
+        print(narrate.fitted_temperature(fitted))
+    evaluation = Evaluation.from_checkpoint(args.checkpoint, dataset, args.split)
     print(narrate.headline(evaluation))
     print(narrate.split_caveat(evaluation.split))
     if not args.no_write:
@@ -459,24 +540,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------- helpers
-def _load_predictor(run_dir: RunDir):
+def _load_predictor(run_dir: RunDir, calibrated: bool = True):
     """The checkpoint's EmotionPredictor (TensorFlow loads here, patches first)."""
     from . import _compat  # noqa: F401
     from .predict import EmotionPredictor
 
-    return EmotionPredictor.from_checkpoint(run_dir.path)
+    return EmotionPredictor.from_checkpoint(run_dir.path, calibrated=calibrated)
 
 
-def _predict(predictor, images, max_tta_images: int | None) -> dict:
-    """Probabilities per TTA mode: all faces single view, the first
-    ``max_tta_images`` (default all) with each augmentation."""
+def _predict(predictor, images, max_tta_images: int | None):
+    """Probabilities per TTA mode (with the predictor's temperature): all faces
+    single view, the first ``max_tta_images`` (default all) with each augmentation;
+    and the single-view probabilities without the temperature."""
+    from .calibration import calibrated_probs
     from .predict import TTA_MODES
 
     n = len(images) if max_tta_images is None else min(max_tta_images, len(images))
-    return {
-        mode: predictor.predict_faces(images if mode is None else images[:n], tta=mode)
-        for mode in TTA_MODES
-    }
+    probs, raw = {}, None
+    for mode in TTA_MODES:
+        logits = predictor.predict_logits(images if mode is None else images[:n], mode)
+        probs[mode] = calibrated_probs(logits, predictor.temperature)
+        if mode is None:
+            raw = calibrated_probs(logits, 1.0)
+    return probs, raw
 
 
 def _accuracy(score: metrics.TTAScore | None) -> float | None:

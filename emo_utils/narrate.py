@@ -423,6 +423,54 @@ def reliability_title(ev: Evaluation) -> str:
     return f"ECE {ev.scores.ece:.3f}: the model is {verdict}"
 
 
+def calibration_titles(ev: Evaluation) -> tuple[str, str]:
+    """Titles of the before/after reliability diagrams."""
+    return (
+        f"raw network: ECE {ev.uncalibrated.ece:.3f}",
+        f"temperature {ev.temperature:.2f}: ECE {ev.scores.ece:.3f}",
+    )
+
+
+def temperature_scaling(ev: Evaluation) -> str:
+    """What temperature scaling did to the probabilities."""
+    if ev.uncalibrated is None or ev.temperature == 1.0:
+        return ("No temperature was fitted for this checkpoint: its probabilities "
+                "are the raw network's.")
+    direction = "softer" if ev.temperature > 1 else "sharper"
+    return (
+        f"Dividing the logits by a temperature of {ev.temperature:.2f} (fitted on "
+        f"the held-back slice of Training, not on {ev.split}) makes the "
+        f"probabilities {direction}: the expected calibration error on {ev.split} "
+        f"goes from {ev.uncalibrated.ece:.3f} to {ev.scores.ece:.3f}, and no "
+        "label changes, so accuracy stays the same."
+    )
+
+
+def fitted_temperature(fitted) -> str:
+    """One line on a fitted calibration.Calibration."""
+    return (
+        f"temperature {fitted.temperature:.2f} fitted on the {fitted.fitted_on}: "
+        f"NLL {fitted.nll_before:.3f} -> {fitted.nll_after:.3f}, ECE "
+        f"{fitted.ece_before:.3f} -> {fitted.ece_after:.3f} there"
+    )
+
+
+def photo_proxy(ev: Evaluation) -> str:
+    """The real-photo proxy next to plain accuracy."""
+    p = ev.photo_proxy
+    if p is None:
+        return ("*The photo proxy was not computed for this evaluation "
+                "(`make eval` computes it).*")
+    return (
+        f"Pasted into {p.n} photo-like frames (random place, size, exposure, blur, "
+        f"noise and JPEG), the same {ev.split} faces are found {p.found_rate:.1%} "
+        f"of the time and classified right {p.photo_accuracy:.1%} of the time "
+        f"(a face not found counts as wrong), against {p.plain_accuracy:.1%} for the "
+        f"48x48 faces themselves: {100 * p.gap:.1f} points are lost to finding, "
+        "framing and picture quality."
+    )
+
+
 def saliency(maps: SaliencyMaps | None) -> str:
     """Share of the occlusion evidence in the eye band vs the mouth band."""
     if maps is None:

@@ -382,6 +382,18 @@ def plot_reliability(reliability, ax=None, title: str | None = None):
     return fig
 
 
+
+def plot_reliability_pair(before, after, titles: tuple[str, str]):
+    """Two reliability diagrams side by side: raw network, then calibrated."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True)
+    plot_reliability(before, ax=axes[0], title=titles[0])
+    plot_reliability(after, ax=axes[1], title=titles[1])
+    axes[1].set_ylabel("")
+    if axes[1].get_legend():
+        axes[1].get_legend().remove()
+    fig.tight_layout()
+    return fig
+
 def plot_pair_mistakes(images: npt.NDArray[np.uint8], mistakes: pd.DataFrame, cols):
     """Confident mistakes (evaluate.Evaluation.pair_mistakes): each face with
     P(predicted) / P(true) under it."""

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import tensorflow as tf
 
 from . import _compat  # noqa: F401  (emo_utils/__init__ has applied it already)
+from .calibration import calibrated_probs
 from .face import FaceCrop, crop_faces, is_blank, to_gray
 from .labels import EMOTIONS
 from .model import INPUT_SHAPE, ModelConfig, build_network, model_variables
@@ -250,7 +251,7 @@ class EmotionPredictor:
         by the temperature before the softmax. The input is never modified.
         """
         logits = self.predict_logits(faces, tta, batch_size)
-        return softmax(logits / self.temperature).mean(axis=0).astype(np.float32)
+        return calibrated_probs(logits, self.temperature).astype(np.float32)
 
     def predict(
         self,
@@ -313,13 +314,6 @@ def _shift(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
     padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="edge")
     h, w = x.shape[1:3]
     return padded[:, pad - dy : pad - dy + h, pad - dx : pad - dx + w]
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, stable for large logits."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def faces_message(crops: list[FaceCrop]) -> str:

@@ -20,14 +20,17 @@ REPO = Path(__file__).resolve().parents[1]
 class _FakePredictor:
     """Says 'happy' for bright faces, 'sad' for dark ones; records the TTA modes."""
 
+    temperature = 1.0
+
     def __init__(self):
         self.modes = []
 
-    def predict_faces(self, faces, tta=None):
+    def predict_logits(self, faces, tta=None):
+        """One view's logits whose softmax puts 0.9 on the answer."""
         self.modes.append(tta)
         faces = np.asarray(faces)
         bright = faces.reshape(len(faces), -1).mean(axis=1) > 127
-        return onehot(np.where(bright, 3, 4), 0.9).astype(np.float32)
+        return np.log(onehot(np.where(bright, 3, 4), 0.9))[None]
 
 
 def _dataset(tmp_path):
@@ -42,7 +45,9 @@ def computed(tmp_path):
     run = tmp_path / "run"
     RunDir(run).write_metrics({"epochs_run": 3, "best_held_back_acc": 0.5})
     predictor = _FakePredictor()
-    ev = Evaluation.from_checkpoint(run, _dataset(tmp_path), predictor=predictor)
+    ev = Evaluation.from_checkpoint(
+        run, _dataset(tmp_path), predictor=predictor, photo_faces=0
+    )
     return ev, predictor
 
 
@@ -66,7 +71,8 @@ def test_from_checkpoint_scores_every_tta_mode_once(computed):
 
 def test_tta_on_the_first_faces_only(tmp_path):
     ev = Evaluation.from_checkpoint(
-        tmp_path, _dataset(tmp_path), max_tta_images=2, predictor=_FakePredictor()
+        tmp_path, _dataset(tmp_path), max_tta_images=2, predictor=_FakePredictor(),
+        photo_faces=0,
     )
     assert ev.scores.n == 6
     assert [t.n for t in ev.tta] == [2, 2, 2]
@@ -146,7 +152,7 @@ def test_one_path_saves_an_evaluation(computed, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(
         "emo_utils.demo.load_data_or_demo", lambda path: (None, False, "data.")
     )
-    assert evaluate.main(["--checkpoint", str(tmp_path)]) == 0
+    assert evaluate.main(["--checkpoint", str(tmp_path), "--no-calibrate"]) == 0
     _, message = evaluate.evaluate_or_load(tmp_path)
     assert saved == [ev, ev]
     assert narrate.split_caveat("PublicTest") in capsys.readouterr().out
@@ -214,3 +220,33 @@ def test_evaluation_json_is_plain_json(computed):
     assert Evaluation.from_dict(stored).scores.confusion.tolist() == (
         ev.scores.confusion.tolist()
     )
+
+
+def test_calibrate_checkpoint_fits_on_the_held_back_slice_only(tmp_path, monkeypatch):
+    """The temperature comes from Training's held-back faces, never a test split."""
+    seen = []
+
+    class Overconfident(_FakePredictor):
+        def predict_logits(self, faces, tta=None):
+            seen.append(np.asarray(faces).copy())
+            return 3 * super().predict_logits(faces, tta)  # too sharp
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(evaluate, "_load_predictor", lambda *a, **k: Overconfident())
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (200, 48, 48)).astype(np.uint8)
+    labels = np.where(images.mean(axis=(1, 2)) > 127, 3, 4)
+    labels[::4] = 0  # a quarter the fake gets wrong: it should not say 99%
+    usage = np.array(["Training"] * 100 + ["PublicTest"] * 100)
+    dataset = Dataset(images, labels, usage, str(tmp_path / "x.csv"))
+    RunDir(tmp_path).write_metrics({"seed": 0, "train_size": 80, "held_back_size": 20})
+    fitted = evaluate.calibrate_checkpoint(tmp_path, dataset)
+    assert fitted.temperature > 1.5  # softened
+    assert fitted.ece_after < fitted.ece_before
+    stored = RunDir(tmp_path).read_calibration()
+    assert stored["temperature"] == pytest.approx(fitted.temperature, abs=1e-4)
+    assert "20 faces" in stored["fitted_on"]
+    test_faces = {f.tobytes() for f in images[100:]}
+    assert all(f.tobytes() not in test_faces for batch in seen for f in batch)

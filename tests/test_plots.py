@@ -17,7 +17,7 @@ from .test_evaluate import _dataset, _FakePredictor
 @pytest.fixture
 def ev(tmp_path):
     return Evaluation.from_checkpoint(
-        tmp_path, _dataset(tmp_path), predictor=_FakePredictor()
+        tmp_path, _dataset(tmp_path), predictor=_FakePredictor(), photo_faces=0
     )
 
 
