@@ -465,7 +465,8 @@ def evaluate_or_load(
     """Notebook 03's entry: evaluate on FER2013 and save, or load the stored
     evaluation without it. Returns the Evaluation and the line saying which.
 
-    Smoke runs (tests) use 300 faces for the augmented views and write nothing.
+    Smoke runs (tests) use 300 faces for the augmented views, 100 for the photo
+    proxy, and write nothing.
     """
     from .demo import load_data_or_demo
 
@@ -474,7 +475,10 @@ def evaluate_or_load(
         evaluation = Evaluation.load(checkpoint_dir)
         return evaluation, narrate.stored_evaluation(evaluation)
     evaluation = Evaluation.from_checkpoint(
-        checkpoint_dir, dataset, max_tta_images=300 if smoke else None
+        checkpoint_dir,
+        dataset,
+        max_tta_images=300 if smoke else None,
+        photo_faces=100 if smoke else None,
     )
     if not smoke:
         evaluation.save()
