@@ -1,7 +1,8 @@
 // CameraWidget front end: camera preview, Snapshot and Live, JPEG frames to the kernel.
 // Frames go only to the local kernel through the widget's comm; nothing is stored here.
 // Live mode sends a new frame only after the kernel acknowledged the previous one
-// (ack_id catches up with frame_id), so slow predictions drop frames instead of queuing.
+// (ack_id catches up with frame_id), and at most `fps` a second: slow predictions
+// drop frames instead of queuing, and a fast kernel gets frames as soon as it is free.
 
 const STALE_MS = 5000; // no ack for this long (kernel restarted?): stop waiting
 
@@ -48,7 +49,8 @@ function render({ model, el }) {
   const start = button("Start camera", "Turn the camera on or off");
   const snap = button("Snapshot", "Send one frame to the kernel and predict");
   snap.classList.add("emo-cam-snapshot");
-  const live = button("Live: off", "Send a few frames per second");
+  const live = button("Live: off",
+    "Send frames continuously: as fast as the kernel answers, at most `fps` a second");
   live.classList.add("emo-cam-live");
   const status = document.createElement("div");
   status.className = "emo-cam-status";
@@ -63,7 +65,10 @@ function render({ model, el }) {
   let sentId = 0;
   let sentAt = 0;
   let busy = false;
-  let timer = null;
+  let liveOn = false;
+  let timer = null; // the next live frame, or the watchdog while one is in flight
+  let lastAck = 0;
+  let fps = 0; // live frames per second, smoothed
 
   function setError(text) {
     error.textContent = text;
@@ -114,20 +119,24 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  function grab() {
+  // One frame to the kernel. Live frames are smaller (live_width, live_quality):
+  // less to encode, send, decode and send back, so more frames per second.
+  function grab(isLive) {
     if (!stream || !video.videoWidth) {
       setError(stream ? "The camera is not ready yet; try again in a second."
                       : "The camera is off: press Start camera first.");
       return false;
     }
-    const scale = Math.min(1, model.get("width") / video.videoWidth);
+    const width = model.get(isLive ? "live_width" : "width");
+    const scale = Math.min(1, width / video.videoWidth);
     canvas.width = Math.round(video.videoWidth * scale);
     canvas.height = Math.round(video.videoHeight * scale);
     canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
     sentId = model.get("frame_id") + 1;
     sentAt = performance.now();
     busy = true;
-    model.set("frame", canvas.toDataURL("image/jpeg", model.get("quality")));
+    const quality = model.get(isLive ? "live_quality" : "quality");
+    model.set("frame", canvas.toDataURL("image/jpeg", quality));
     model.set("frame_id", sentId);
     model.save_changes();
     return true;
@@ -136,36 +145,57 @@ function render({ model, el }) {
   function onAck() {
     if (!busy || model.get("ack_id") < sentId) return;
     busy = false;
-    const ms = performance.now() - sentAt;
+    const now = performance.now();
+    const ms = now - sentAt;
     model.set("round_trip_ms", ms);
-    model.save_changes();
-    setStatus(`Frame ${sentId}: ${ms.toFixed(0)} ms from snapshot to result.`);
+    let rate = "";
+    if (liveOn) {
+      if (lastAck) {
+        const instant = 1000 / (now - lastAck);
+        fps = fps ? 0.8 * fps + 0.2 * instant : instant;
+      }
+      lastAck = now;
+      if (fps) rate = ` (live: ${fps.toFixed(1)} frames/s)`;
+      // the next frame one period after this one was sent, or now if the kernel was
+      // slower than that: the rate adapts to the kernel, frames never queue
+      const period = 1000 / Math.max(0.5, model.get("fps"));
+      clearTimeout(timer);
+      timer = setTimeout(tick, Math.max(0, sentAt + period - now));
+    } else {
+      model.save_changes(); // live frames carry round_trip_ms with the next frame
+    }
+    setStatus(`Frame ${sentId}: ${ms.toFixed(0)} ms from snapshot to result.${rate}`);
   }
 
   function tick() {
-    if (busy && performance.now() - sentAt < STALE_MS) return; // drop this frame
-    grab();
+    timer = null;
+    if (!liveOn) return;
+    const waiting = busy && performance.now() - sentAt < STALE_MS;
+    const sent = waiting || grab(true);
+    // a watchdog: no ack for STALE_MS (kernel restarted?) sends a fresh frame anyway
+    timer = setTimeout(tick, sent ? STALE_MS : 1000);
   }
 
   function setLive(on) {
-    if (timer) clearInterval(timer);
+    clearTimeout(timer);
     timer = null;
-    if (on && stream) {
-      timer = setInterval(tick, 1000 / Math.max(0.5, model.get("fps")));
-    }
-    live.textContent = timer ? "Live: on" : "Live: off";
-    live.classList.toggle("emo-cam-on", Boolean(timer));
-    if (model.get("live") !== Boolean(timer)) {
-      model.set("live", Boolean(timer));
+    liveOn = Boolean(on && stream);
+    lastAck = 0;
+    fps = 0;
+    live.textContent = liveOn ? "Live: on" : "Live: off";
+    live.classList.toggle("emo-cam-on", liveOn);
+    if (model.get("live") !== liveOn) { // before the first live frame reaches the kernel
+      model.set("live", liveOn);
       model.save_changes();
     }
+    if (liveOn) tick();
   }
 
   start.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
   snap.addEventListener("click", () => {
-    if (!busy || performance.now() - sentAt > STALE_MS) grab();
+    if (!busy || performance.now() - sentAt > STALE_MS) grab(false);
   });
-  live.addEventListener("click", () => setLive(!timer));
+  live.addEventListener("click", () => setLive(!liveOn));
   model.on("change:ack_id", onAck);
   const onLive = () => setLive(model.get("live"));
   model.on("change:live", onLive);
@@ -174,7 +204,8 @@ function render({ model, el }) {
   else setStatus("Camera off: press Start camera.");
 
   return () => {  // the view is removed: release the camera
-    if (timer) clearInterval(timer);
+    liveOn = false;
+    clearTimeout(timer);
     if (stream) stream.getTracks().forEach((t) => t.stop());
     model.off("change:ack_id", onAck);
     model.off("change:live", onLive);

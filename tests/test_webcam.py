@@ -11,7 +11,14 @@ import pytest
 from emo_utils import EMOTIONS, webcam
 from emo_utils.face import read_image
 from emo_utils.predict import EmotionPredictor
-from emo_utils.webcam import CameraWidget, EmotionApp, probability_bars_html
+from emo_utils.webcam import (
+    CHOSEN_COLOR,
+    LIVE_HINT,
+    CameraWidget,
+    EmotionApp,
+    place_tags,
+    probability_bars_html,
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +45,17 @@ def face_frame() -> str:
     return jpeg_data_url(frame)
 
 
+@pytest.fixture(scope="module")
+def three_faces() -> str:
+    """A 640x480 JPEG data URL with three sample faces side by side."""
+    return "data:image/jpeg;base64," + base64.b64encode(
+        webcam.to_jpeg(webcam.group_frame())).decode()
+
+
+def bar_probs(bars_html: str) -> list[float]:
+    return [float(v.split("'")[0]) for v in bars_html.split("data-prob='")[1:]]
+
+
 def test_camera_widget_traits():
     cam = CameraWidget(autostart=False)
     assert "export default { render }" in cam._esm  # anywidget read webcam.js
@@ -47,6 +65,8 @@ def test_camera_widget_traits():
                  "round_trip_ms", "camera_on"):
         assert name in state
     assert (cam.frame_id, cam.ack_id, cam.live, cam.autostart) == (0, 0, False, False)
+    assert cam.fps >= 10  # live mode asks for what the kernel sustains
+    assert cam.live_width < cam.width  # live frames are smaller than snapshots
 
 
 def test_camera_acks_each_frame_and_keeps_no_copy():
@@ -77,10 +97,12 @@ def test_a_jpeg_frame_gives_a_prediction(app, face_frame, tmp_path):
     assert app.label in EMOTIONS
     assert app.message == ""
     assert app.bars.value.count("class='emo-row'") == 7
-    probs = [float(v) for v in
-             app.bars.value.split("data-prob='")[1:] for v in [v.split("'")[0]]]
-    assert sum(probs) == pytest.approx(1.0, abs=1e-3)
-    assert "class='emo-box'" in app.picture.value
+    assert sum(bar_probs(app.bars.value)) == pytest.approx(1.0, abs=1e-3)
+    assert app.picture.value.count("class='emo-box'") == 1
+    assert f">{pred.label} {pred.confidence:.0%}</div>" in app.picture.value  # tag
+    assert app.labels == [pred.label]
+    assert app.faces.layout.display == "none"  # no face chooser for one face
+    assert "1 face;" in app.info.value
     assert "network input" in app.picture.value
     assert "ms" in app.info.value
     assert app.latency_ms > 0
@@ -97,13 +119,60 @@ def test_frames_from_the_browser_reach_the_app(app, face_frame):
 @pytest.mark.parametrize("payload", [b"garbage", "not a picture", 12345,
                                      "data:image/jpeg;base64,",
                                      "data:image/jpeg;base64,AAAA"])
-def test_bad_payloads_set_a_clear_message(app, face_frame, payload):
-    app.handle_frame(face_frame)
+def test_bad_payloads_set_a_clear_message(app, three_faces, payload):
+    app.handle_frame(three_faces)
     assert app.handle_frame(payload) is None
-    assert app.label == ""
+    assert (app.label, app.labels, app.predictions) == ("", [], [])
     assert app.message.startswith("Could not read that camera image")
     assert "No prediction yet" in app.bars.value
+    assert "emo-box" not in app.picture.value  # no stale boxes beside the error
+    assert app.faces.layout.display == "none"
     assert "Traceback" not in app.note.value
+
+
+def test_every_face_gets_a_labelled_box(app, three_faces):
+    pred = app.handle_frame(three_faces)
+    preds = app.predictions
+    page = app.picture.value
+    assert len(preds) == 3
+    assert pred is preds[0]  # the largest
+    assert page.count("class='emo-box'") == 3
+    assert page.count("class='emo-tag'") == 3
+    for i, p in enumerate(preds, 1):
+        assert f"data-face='{i}' data-label='{p.label}'" in page
+        assert f">{i} {p.label} {p.confidence:.0%}</div>" in page
+    assert app.labels == [p.label for p in preds]
+    assert app.message.startswith("3 faces found")
+    assert "3 faces;" in app.info.value
+    assert app.faces.options == ("1", "2", "3")
+    assert app.faces.layout.display is None  # the chooser shows
+    assert "Face 1: <b class='emo-label'>" in app.bars.value
+    assert bar_probs(app.bars.value) == pytest.approx(preds[0].probs, abs=1e-4)
+
+
+def test_choosing_a_face_shows_its_bars_and_survives_the_next_frame(app, three_faces):
+    app.handle_frame(three_faces)
+    second = app.predictions[1]
+    app.faces.index = 1  # what clicking "2" does
+    assert app.prediction is second
+    assert app.label == second.label
+    assert bar_probs(app.bars.value) == pytest.approx(second.probs, abs=1e-4)
+    assert f"Face 2: <b class='emo-label'>{second.label}</b>" in app.bars.value
+    chosen_box = app.picture.value.split("data-face='2' data-label")[1]
+    assert CHOSEN_COLOR in chosen_box.split("</div>")[0]
+    assert "the bars are for face 2" in app.message
+    app.handle_frame(three_faces)  # live: the next frame with as many faces
+    assert app.faces.index == 1
+    assert "Face 2:" in app.bars.value
+
+
+def test_a_new_face_count_resets_the_choice(app, three_faces, face_frame):
+    app.handle_frame(three_faces)
+    app.faces.index = 2
+    app.handle_frame(face_frame)
+    assert app.faces.layout.display == "none"
+    assert app.prediction is app.predictions[0]
+    assert "Predicted: <b class='emo-label'>" in app.bars.value
 
 
 def test_no_face_and_centre_option(app):
@@ -113,8 +182,25 @@ def test_no_face_and_centre_option(app):
     assert "No face found" in app.message
     app.center.value = True
     app.handle_frame(blank)
+    assert app.label == ""  # a flat image has no centre worth guessing at
+    assert "blank" in app.message
+    ramp = jpeg_data_url(np.tile(np.linspace(40, 200, 640).astype(np.uint8), (480, 1)))
+    app.handle_frame(ramp)
     assert app.label in EMOTIONS
     assert "centre" in app.message
+    assert "border:3px dashed" in app.picture.value  # the centre square
+
+
+def test_live_frames_skip_the_rescue_passes(app):
+    tilted = jpeg_data_url(webcam.hard_face_examples()["tilted"])
+    app.camera.live = True  # as webcam.js sets it before the first live frame
+    app.camera.frame, app.camera.frame_id = tilted, 1
+    assert app.label == ""
+    assert app.message.endswith(LIVE_HINT)
+    app.camera.live = False  # a snapshot looks harder
+    app.camera.frame, app.camera.frame_id = tilted, 2
+    assert app.prediction.found_by == "rotated"
+    assert "rotate(-45deg)" in app.picture.value  # the box turns with the head
 
 
 def test_sample_button_cycles_through_the_shipped_faces(app):
@@ -130,6 +216,23 @@ def test_upload(app):
     app._uploaded({"new": ({"name": "me.png", "content": memoryview(png)},)})
     assert app.label in EMOTIONS
     assert "upload me.png" in app.info.value
+
+
+def test_uploads_find_the_small_faces_of_a_group_photo(app):
+    happy = read_image(webcam.ASSETS / "sample_face_happy.png")
+    neutral = read_image(webcam.ASSETS / "sample_face_neutral.png")
+    photo = np.full((1200, 1600, 3), 128, np.uint8)
+    photo[300:780, 100:580] = cv2.resize(happy, (480, 480))  # one near the camera
+    photo[500:650, 900:1050] = cv2.resize(neutral, (150, 150))  # two further back
+    photo[500:650, 1250:1400] = cv2.resize(happy, (150, 150))
+    png = cv2.imencode(".png", photo)[1].tobytes()
+    app.handle_frame(png)  # camera settings: the fast pass sees the near face only
+    assert len(app.predictions) == 1
+    app._uploaded({"new": ({"name": "group.png", "content": memoryview(png)},)})
+    assert len(app.predictions) == 3
+    assert [p.found_by for p in app.predictions] == ["fast", "small", "small"]
+    assert "width:480px" in app.picture.value  # a wider picture for a group
+    assert "3 faces found" in app.message
 
 
 def test_save_is_the_only_write(app, face_frame, tmp_path):
@@ -152,3 +255,74 @@ def test_bars_highlight_the_top_emotion():
     assert "width:60.0%" in happy_row
     assert page.count("font-weight:bold") == 1
     assert "No prediction yet" in probability_bars_html(None)
+
+
+def test_tags_of_faces_side_by_side_do_not_cover_each_other():
+    boxes = [(10, 50, 30, 30), (45, 50, 30, 30), (80, 50, 30, 30)]
+    sizes = [(60, 18)] * 3
+    spots = place_tags(boxes, sizes, (200, 150))
+    rects = [(x, y, 60, 18) for x, y in spots]
+    assert spots[0] == (10, 32)  # above the largest (first) face
+    assert spots[1] == (45, 80)  # the next one's above would cover it: below
+    for i, a in enumerate(rects):
+        assert 0 <= a[0] <= 200 - 60
+        assert 0 <= a[1] <= 150 - 18
+        for b in rects[:i]:
+            assert not webcam._overlap(a, b)
+
+
+def test_a_tag_at_the_top_edge_goes_below_and_stays_in_the_picture():
+    assert place_tags([(190, 0, 20, 20)], [(60, 18)], (200, 150)) == [(140, 20)]
+
+
+@pytest.mark.parametrize(("name", "found_by"), [("tilted", "rotated"),
+                                               ("dark", "contrast"),
+                                               ("filling the frame", "padded")])
+def test_hard_faces_are_found_by_their_rescue_pass(predictor, name, found_by):
+    image = webcam.hard_face_examples()[name]
+    assert not predictor.predict(image, rescue=False).found  # the fast pass misses it
+    pred = predictor.predict(image)
+    assert pred.found_by == found_by
+    assert pred.n_faces == 1
+
+
+def test_hard_faces_figure_and_sentences(predictor):
+    examples = webcam.hard_face_examples()
+    preds = {name: predictor.predict(image) for name, image in examples.items()}
+    fig = webcam.plot_hard_faces(examples, preds)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "tilted: found by the 'rotated' pass" in titles
+    assert "network input, turned -45°" in titles
+    text = webcam.describe_hard_faces(preds)
+    assert "**dark**: found by the *contrast* pass; read as" in text
+    assert text.count("\n") == 2
+
+
+def test_group_photo_falls_back_to_three_sample_faces(monkeypatch, tmp_path):
+    monkeypatch.setattr(webcam, "FACES_DIRS", (tmp_path / "nowhere",))
+    image, source = webcam.group_photo()
+    assert image.shape == (480, 640, 3)
+    assert source.startswith("three sample faces")
+    (tmp_path / "faces").mkdir()
+    cv2.imwrite(str(tmp_path / "faces" / webcam.GROUP_PHOTO), image[:, :, ::-1])
+    monkeypatch.setattr(webcam, "FACES_DIRS", (tmp_path / "faces",))
+    photo, source = webcam.group_photo()
+    assert photo.shape == image.shape
+    assert source.endswith(webcam.GROUP_PHOTO)
+
+
+def test_plot_predictions_draws_every_face_and_its_crop(predictor):
+    frame = webcam.group_frame()
+    preds = predictor.predict_all(frame)
+    fig = webcam.plot_predictions(frame, preds)
+    photo = next(ax for ax in fig.axes
+                 if ax.images[0].get_array().shape[:2] == (480, 640))
+    assert len(photo.patches) == 3  # a box per face
+    tags = [t.get_text() for t in photo.texts]
+    assert tags == webcam.face_tags(preds)
+    crops = [ax.get_title() for ax in fig.axes if ax.images
+             and ax.images[0].get_array().shape == (48, 48)]
+    assert crops == tags
+    text = webcam.describe_predictions(preds)
+    assert text.startswith("3 faces found, numbered largest first: 1 **")
+    assert "Found by the fast pass." in text
