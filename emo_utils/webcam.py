@@ -588,6 +588,20 @@ def _draw_faces(ax, image: npt.NDArray[np.uint8], preds: Sequence[Prediction],
         ax.text(tx + 3 * per_px, ty + 3 * per_px, tag, color="white",
                 fontsize=fontsize, fontweight="bold", va="top", ha="left",
                 bbox={"facecolor": color, "edgecolor": "none", "pad": 1.5})
+    corners = np.concatenate([_corners(p.box, p.angle) for p in found])
+    h, w = image.shape[:2]  # show boxes that reach past the photo (edge replicated)
+    ax.set_xlim(min(-0.5, corners[:, 0].min()), max(w - 0.5, corners[:, 0].max()))
+    ax.set_ylim(max(h - 0.5, corners[:, 1].max()), min(-0.5, corners[:, 1].min()))
+
+
+def _corners(box: tuple[int, int, int, int], angle: float) -> npt.NDArray[np.float64]:
+    """The four corners (4,2) of ``box`` turned by ``angle`` degrees about its centre,
+    clockwise on screen as in ``picture_html`` (the face's own tilt)."""
+    x, y, w, h = box
+    t = np.radians(angle)
+    turn = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    offsets = np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2
+    return offsets @ turn.T + (x + w / 2, y + h / 2)
 
 
 def plot_prediction(image: npt.NDArray[np.uint8], pred: Prediction):
