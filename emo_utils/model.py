@@ -7,6 +7,9 @@ layers, softmax) sized for 48x48 faces: 3x3 kernels, batch norm, ReLU, dropout.
 
 from __future__ import annotations
 
+from . import _compat  # noqa: F401  (patches numpy, PIL and TF before tflearn loads)
+
+# isort: split
 import dataclasses
 import json
 from dataclasses import dataclass, field
@@ -19,7 +22,6 @@ import tensorflow as tf
 import tflearn
 from tflearn.data_augmentation import ImageAugmentation
 
-from . import _compat  # noqa: F401  (patches must precede tflearn)
 from .labels import NUM_CLASSES
 
 tf1 = tf.compat.v1

@@ -7,6 +7,9 @@ needed. ``predict(photo)`` adds face detection (emo_utils.face) in front.
 
 from __future__ import annotations
 
+from . import _compat  # noqa: F401  (patches numpy, PIL and TF before tflearn loads)
+
+# isort: split
 import json
 import threading
 import time
@@ -18,7 +21,6 @@ import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
 
-from . import _compat  # noqa: F401  (emo_utils/__init__ has applied it already)
 from .calibration import calibrated_probs
 from .face import FaceCrop, crop_faces, is_blank, to_gray
 from .labels import EMOTIONS
