@@ -21,12 +21,28 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
+def _calibration(test: dict) -> str:
+    """Expected calibration error without and with the fitted temperature."""
+    raw, ece = test.get("ece_uncalibrated"), test.get("ece")
+    if ece is None:
+        return "—"
+    if raw is None or test.get("temperature", 1.0) == 1.0:
+        return f"{ece:.3f} (no temperature)"
+    return f"{raw:.3f} → {ece:.3f}"
+
+
+def _photo(test: dict) -> str:
+    """Accuracy through the app's face finder on photo-like frames, and the gap."""
+    acc, gap = test.get("photo_proxy_accuracy"), test.get("photo_proxy_gap")
+    return "—" if acc is None else f"{100 * acc:.1f}% ({-100 * gap:+.1f})"
+
+
 def results_markdown(checkpoints: Path = CHECKPOINTS) -> str:
     """Markdown tables: each evaluated checkpoint, then the published anchors."""
     lines = [
-        "| model | PublicTest | + flip TTA | + 10-view TTA | PrivateTest | epochs "
-        "| training time | img/s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | PublicTest | + flip TTA | + 10-view TTA | PrivateTest "
+        "| ECE raw → calibrated | photo proxy (gap) | epochs | training time | img/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     runs = []
     for run_dir in sorted(checkpoints.glob("*")):
@@ -43,6 +59,7 @@ def results_markdown(checkpoints: Path = CHECKPOINTS) -> str:
             f"| {_pct(public.get('accuracy_flip'))} "
             f"| {_pct(public.get('accuracy_tta'))} "
             f"| {_pct(private.get('accuracy'))} "
+            f"| {_calibration(public)} | {_photo(public)} "
             f"| {metrics['epochs_run']} | {metrics['train_seconds'] / 60:.0f} min "
             f"| {metrics['img_per_s']:.0f} |"
         )

@@ -24,14 +24,19 @@ def _run(tmp_path, name, public, tta, epochs=3, flip=None):
 
 def test_table_lists_runs_best_first_with_their_numbers(tmp_path):
     _run(tmp_path, "seed", 0.42, None)
-    _run(tmp_path, "alexnet48", 0.70, 0.715, epochs=60, flip=0.712)
+    metrics = _run(tmp_path, "alexnet48", 0.70, 0.715, epochs=60, flip=0.712)
+    metrics["test"]["PublicTest"].update(
+        ece=0.021, ece_uncalibrated=0.138, temperature=1.7,
+        photo_proxy_accuracy=0.55, photo_proxy_gap=0.15)
+    (tmp_path / "alexnet48" / "metrics.json").write_text(json.dumps(metrics))
     (tmp_path / "untested").mkdir()
     table = results_markdown(tmp_path)
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert rows[0].startswith(
-        "| `alexnet48` | 70.0% | 71.2% | 71.5% | — | 60 | 10 min | 300 |"
+        "| `alexnet48` | 70.0% | 71.2% | 71.5% | — | 0.138 → 0.021 | 55.0% (-15.0) "
+        "| 60 | 10 min | 300 |"
     )
-    assert rows[1].startswith("| `seed` | 42.0% | — | — |")
+    assert rows[1].startswith("| `seed` | 42.0% | — | — | — | — | — | 3 |")
     assert len(rows) == 2
     assert "Kaggle 2013 winner" in table  # anchors come from anchors.json
 
