@@ -840,27 +840,3 @@ def load_fer2013(
         note = "; ".join(n for n in (dataset.note, problem) if n)
         dataset = dataclasses.replace(dataset, note=note)
     return dataset
-
-
-def load_data_or_demo(path: str | os.PathLike | None = None):
-    """FER2013 if it is on disk, else the demo sample: (dataset, is_demo, message).
-
-    Only *missing* data falls back; a damaged file still raises its DataError. The
-    message is the one visible line a notebook prints about what it is using.
-    """
-    try:
-        dataset = load_fer2013(path)
-    except DataNotFoundError as err:
-        from .demo import load_demo_sample
-
-        dataset = load_demo_sample()
-        return dataset, True, (
-            f"FER2013 not found ({err}).\nUsing the small DEMO sample "
-            f"({len(dataset):,} cartoon faces) so every cell runs; numbers below are "
-            "NOT FER2013 results. To use the real data run `make data` (or put "
-            "fer2013.csv in data/) and re-run."
-        )
-    note = f" ({dataset.note})" if dataset.note else ""
-    return dataset, False, (
-        f"Using FER2013 from {dataset.source}: {len(dataset):,} faces{note}."
-    )

@@ -673,25 +673,3 @@ def test_fetch_downloads_with_kaggle_and_verifies(tmp_path, monkeypatch, capsys)
     out = capsys.readouterr().out
     assert "14 faces" in out
     assert "test/ used as PublicTest" in out
-
-
-def test_missing_data_falls_back_to_the_labelled_demo_sample(tmp_path, monkeypatch):
-    from emo_utils.data import DataNotFoundError, load_data_or_demo
-
-    monkeypatch.setenv("EMO_DATA", str(tmp_path / "nowhere.csv"))
-    with pytest.raises(DataNotFoundError):
-        find_data()
-    dataset, is_demo, message = load_data_or_demo()
-    assert is_demo
-    assert dataset.source == "demo"
-    assert "DEMO sample" in message
-    assert "make data" in message
-
-
-def test_a_damaged_file_is_reported_not_replaced_by_demo_data(tmp_path):
-    from emo_utils.data import load_data_or_demo
-
-    bad = tmp_path / "fer2013.csv"
-    bad.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\n")
-    with pytest.raises(DataError, match="LFS"):
-        load_data_or_demo(bad)
