@@ -44,11 +44,10 @@ from tqdm.auto import tqdm
 from tqdm.utils import CallbackIOWrapper
 
 from . import paths
-from .labels import EMOTIONS, NUM_CLASSES, SPLITS
+from .labels import EMOTIONS, FACE_SIZE, NUM_CLASSES, SPLITS
 from .paths import REPO_ROOT as REPO_ROOT  # re-exported: importers move to .paths
 
-IMAGE_SIZE = 48
-NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+NUM_PIXELS = FACE_SIZE * FACE_SIZE
 SPLIT_SEED = 0
 CACHE_SUFFIX = ".fer-cache.npz"
 CACHE_VERSION = 1
@@ -385,7 +384,7 @@ def _parse_pixel_rows(
                     f"{_pixel_problem(text)}. {_FIX}"
                 )
             out[i] = values
-    return out.reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+    return out.reshape(-1, FACE_SIZE, FACE_SIZE)
 
 
 def _parse_labels(values: pd.Series, name: str, first_row: int) -> np.ndarray:
@@ -593,8 +592,8 @@ def _decode(data: bytes, where: str) -> npt.NDArray[np.uint8]:
             f"{where} has {image.dtype} pixels; save it as an 8-bit grey or colour "
             "image (PNG, JPEG or BMP)."
         )
-    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        size = (IMAGE_SIZE, IMAGE_SIZE)
+    if image.shape != (FACE_SIZE, FACE_SIZE):
+        size = (FACE_SIZE, FACE_SIZE)
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     return image
 
@@ -616,7 +615,7 @@ def _folder_dataset(
             f"{_FIX}"
         )
     entries = sorted(entries, key=lambda e: e[0])
-    images = np.empty((len(entries), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    images = np.empty((len(entries), FACE_SIZE, FACE_SIZE), np.uint8)
     labels = np.empty(len(entries), np.int64)
     usage = np.empty(len(entries), "<U11")
     for i, (parts, data) in enumerate(

@@ -13,8 +13,8 @@ import os
 import cv2
 import numpy as np
 
-from .data import IMAGE_SIZE, DataNotFoundError, Dataset, load_fer2013
-from .labels import EMOTIONS
+from .data import DataNotFoundError, Dataset, load_fer2013
+from .labels import EMOTIONS, FACE_SIZE
 from .paths import relative_to_repo
 
 DEMO_NOTE = (
@@ -23,7 +23,7 @@ DEMO_NOTE = (
     "put fer2013.csv in data/ (see `make data` and data/README.md)."
 )
 _SCALE = 4  # draw at 4x, then shrink: smooth (anti-aliased) strokes
-_CANVAS = IMAGE_SIZE * _SCALE
+_CANVAS = FACE_SIZE * _SCALE
 
 # Per emotion: brow tilt (+ = inner ends down, angry), brow height, eye open
 # (height/width), mouth curve (+ = smile), mouth open, mouth width, asymmetry.
@@ -97,7 +97,7 @@ def _draw_face(rng: np.random.Generator, emotion: str) -> np.ndarray:
     canvas = cv2.warpAffine(
         canvas, rotation, (_CANVAS, _CANVAS), borderMode=cv2.BORDER_REPLICATE
     )
-    face = cv2.resize(canvas, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+    face = cv2.resize(canvas, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     if rng.random() < 0.3:
         face = cv2.GaussianBlur(face, (3, 3), rng.uniform(0.3, 1.0))
     noise = rng.normal(0, rng.uniform(4, 14), face.shape)

@@ -28,9 +28,9 @@ import numpy.typing as npt
 import PIL.Image
 import PIL.ImageOps
 
+from .labels import FACE_SIZE
 from .preprocess import equalize_faces
 
-FACE_SIZE = 48
 MARGIN = 0.10  # of the Haar box width, added on each side (see the module docstring)
 DETECT_MAX_SIDE = 320  # detect on a copy at most this big: ~4x faster than 640 px
 DETECT_MIN_SIDE = 96  # smaller images are enlarged so the 24 px Haar window fits a face

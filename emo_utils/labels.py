@@ -11,6 +11,7 @@ EMOTIONS: tuple[str, ...] = (
     "neutral",
 )
 NUM_CLASSES = len(EMOTIONS)
+FACE_SIZE = 48  # px: every face is a FACE_SIZE x FACE_SIZE grey square
 SPLITS: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")
 # Image rows of a centred 48x48 FER2013 face: the eye-and-brow band and the mouth band.
 FACE_REGIONS: dict[str, slice] = {"eyes": slice(8, 24), "mouth": slice(30, 46)}

@@ -22,10 +22,10 @@ import tensorflow as tf
 import tflearn
 from tflearn.data_augmentation import ImageAugmentation
 
-from .labels import NUM_CLASSES
+from .labels import FACE_SIZE, NUM_CLASSES
 
 tf1 = tf.compat.v1
-INPUT_SHAPE = (48, 48, 1)
+INPUT_SHAPE = (FACE_SIZE, FACE_SIZE, 1)  # what the graph takes: (N, *INPUT_SHAPE)
 
 
 @dataclass(frozen=True)
