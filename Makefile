@@ -46,7 +46,7 @@ train: setup  ## train CONFIG (default alexnet48) into RUN_DIR (default checkpoi
 	set -o pipefail; $(BIN)/python -m emo_utils train --config $(CONFIG) $(if $(EPOCHS),--epochs $(EPOCHS)) \
 	  $(if $(RUN_DIR),--run-dir $(RUN_DIR)) $(if $(OVERWRITE),--overwrite) 2>&1 | tee -a logs/train-$(CONFIG).log
 
-eval: setup  ## evaluate the shipped checkpoint on the test split(s) -> evaluation.json
+eval: setup  ## fit the temperature on the held-back slice, then evaluate on the test split -> evaluation.json
 	$(BIN)/python -m emo_utils eval --checkpoint checkpoints/$(CONFIG)
 
 bench: setup  ## speed and memory benchmarks -> benchmarks/results/*.json
