@@ -459,6 +459,18 @@ def _check_encoded_size(data: bytes) -> None:
     check_image_size((h, w))
 
 
+def to_jpeg(image: npt.NDArray[np.uint8], quality: int = 85) -> bytes:
+    """Encode an RGB or grey uint8 image as JPEG bytes, as the browser's canvas does."""
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
+    return cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+
+
+def jpeg_roundtrip(gray: npt.NDArray[np.uint8], quality: int) -> npt.NDArray[np.uint8]:
+    """A grey image after JPEG compression at ``quality`` (its blocks and ringing)."""
+    return cv2.imdecode(np.frombuffer(to_jpeg(gray, quality), np.uint8),
+                        cv2.IMREAD_GRAYSCALE)
+
+
 def as_image_bytes(source: bytes | str | Path) -> bytes:
     """Encoded image bytes from bytes, a data URL, base64 text or a file path."""
     if isinstance(source, bytes | bytearray | memoryview):

@@ -22,6 +22,7 @@ import tensorflow as tf
 import tflearn
 from tflearn.data_augmentation import ImageAugmentation
 
+from .face import jpeg_roundtrip
 from .labels import FACE_SIZE, NUM_CLASSES
 
 tf1 = tf.compat.v1
@@ -357,9 +358,7 @@ def degrade_face(face: np.ndarray, prob: float, rng) -> np.ndarray:
         changed = True
     img8 = np.clip(img, 0, 255).astype(np.uint8)
     if rng.rand() < prob:  # JPEG artefacts
-        ok, buf = cv2.imencode(".jpg", img8, [cv2.IMWRITE_JPEG_QUALITY,
-                                              int(rng.randint(15, 60))])
-        img8 = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+        img8 = jpeg_roundtrip(img8, int(rng.randint(15, 60)))
         changed = True
     if not changed:
         return face

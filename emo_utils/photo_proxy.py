@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .face import Box
+from .face import Box, jpeg_roundtrip
 
 FRAME_SIZES = ((640, 480), (480, 640), (800, 600), (960, 540))  # (width, height)
 FACE_FRACTION = (0.25, 0.7)  # face side / frame's short side
@@ -58,9 +58,8 @@ def paste_in_frame(
         frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.5, 2.5))
     frame = frame + rng.normal(0, rng.uniform(0, 8), frame.shape)  # sensor noise
     frame8 = np.clip(frame, 0, 255).astype(np.uint8)
-    quality = int(rng.integers(40, 91))
-    _, jpeg = cv2.imencode(".jpg", frame8, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE), (x, y, side, side)
+    frame8 = jpeg_roundtrip(frame8, int(rng.integers(40, 91)))
+    return frame8, (x, y, side, side)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from .face import as_image_bytes, read_image
+from .face import as_image_bytes, read_image, to_jpeg
 from .labels import EMOTIONS
 from .paths import DATA_DIRS, relative_to_repo
 from .predict import EmotionPredictor, Prediction
@@ -667,9 +667,3 @@ def plot_hard_faces(examples: Mapping[str, npt.NDArray[np.uint8]],
         axes[1, col].set_title(f"network input{turned}", fontsize=10)
         axes[1, col].axis("off")
     return fig
-
-
-def to_jpeg(image: npt.NDArray[np.uint8], quality: int = 85) -> bytes:
-    """Encode an RGB or grey uint8 image as JPEG bytes, as the browser's canvas does."""
-    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
-    return cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
