@@ -101,9 +101,14 @@ def app_command(port: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def voila_url(tmp_path_factory):
-    """`make app` (Voila serving notebooks/04) on a free localhost port."""
+    """`make app` (Voila serving notebooks/04) on a free localhost port.
+
+    The module's tests open more pages than the app's cap of 4 kernels, and headless
+    Chromium's closed pages free theirs only when culled: the cap is raised here (its
+    own test below checks it)."""
     port = free_port()
-    with serve(app_command(port), port, tmp_path_factory.mktemp("voila") / "voila.log"):
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with serve(app_command(port), port, log, env={"EMO_APP_MAX_KERNELS": "12"}):
         yield f"http://127.0.0.1:{port}/"
 
 
