@@ -12,8 +12,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = REPO_ROOT / "checkpoints"
 SHIPPED_CHECKPOINT = CHECKPOINTS / "alexnet48"
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # the course's copy, beside the repo
 # Searched in order when no data path is given (the course's shared copy last).
-DATA_DIRS = (REPO_ROOT / "data", REPO_ROOT.parent / "shared" / "data")
+DATA_DIRS = (REPO_ROOT / "data", SHARED_DATA)
 
 
 def user_cache_dir() -> Path:

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emo_utils.paths import SHARED_DATA
+
 SPLIT_CYCLE = ("Training", "Training", "PublicTest", "PrivateTest")
 LFS_POINTER = (
     "version https://git-lfs.github.com/spec/v1\n"
@@ -143,7 +145,7 @@ def wrong_columns_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def shared_data_dir() -> Path:
     """``<repo>/../shared/data`` (CI and dev machines have it); skip when absent."""
-    path = Path(__file__).resolve().parents[2] / "shared" / "data"
+    path = SHARED_DATA
     if not path.is_dir():
         pytest.skip(f"shared data not found at {path}")
     return path

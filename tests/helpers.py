@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 
 from emo_utils.model import ModelConfig
+from emo_utils.paths import SHARED_DATA
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = SHARED_DATA
 
 TINY = ModelConfig(
     name="tiny",

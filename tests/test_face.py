@@ -11,9 +11,10 @@ import pytest
 
 from emo_utils import face
 from emo_utils.face import crop_face, cut_square, detect_faces, read_image, to_gray
+from emo_utils.paths import SHARED_DATA
 
 ASSETS = Path(face.__file__).with_name("assets")
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
+REAL = SHARED_DATA / "faces"
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,14 @@
 """FER+ majority vote, agreement and row alignment."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from emo_utils import ferplus as fp
 from emo_utils.data import Dataset, read_fer_csv
+from emo_utils.paths import SHARED_DATA
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = SHARED_DATA
 COLS = fp.FERPLUS_COLUMNS
 
 
