@@ -391,8 +391,8 @@ def plot_reliability_pair(before, after, titles: tuple[str, str]):
     axes[1].set_ylabel("")
     if axes[1].get_legend():
         axes[1].get_legend().remove()
-    fig.tight_layout()
     return fig
+
 
 def plot_pair_mistakes(images: npt.NDArray[np.uint8], mistakes: pd.DataFrame, cols):
     """Confident mistakes (evaluate.Evaluation.pair_mistakes): each face with
