@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from collections import Counter
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "what": "face finding: PublicTest faces enlarged to 200-350 px (centre "
         "fallback off); 640x480 webcam-like frames; pictures with no face",
         "machine": f"{platform.machine()}, {platform.python_version()}",
+        "load_1min": round(os.getloadavg()[0], 1),  # timings rise on a busy machine
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "upscaled_public_test": found,
         "one_face_640x480": latency(_frame([(240, 120, 200)])),
         "three_faces_640x480": latency(_frame([(10, 100, 200), (250, 40, 150),
