@@ -30,8 +30,9 @@ def relative_to_repo(path: str | os.PathLike) -> str:
     """``path`` relative to the repository when inside it or beside it (``../shared/
     data/...``), for output that must not show this machine's folders; else as given.
     """
-    resolved = Path(path).resolve()
-    for root, prefix in ((REPO_ROOT, ""), (REPO_ROOT.parent, "..")):
-        if resolved.is_relative_to(root):
-            return str(Path(prefix, resolved.relative_to(root)))
+    # as written first (a linked ../shared stays ../shared), then with links resolved
+    for candidate in (Path(os.path.abspath(path)), Path(path).resolve()):
+        for root, prefix in ((REPO_ROOT, ""), (REPO_ROOT.parent, "..")):
+            if candidate.is_relative_to(root):
+                return str(Path(prefix, candidate.relative_to(root)))
     return str(path)

@@ -577,7 +577,9 @@ def test_real_fer2013_counts(shared_data_dir, monkeypatch):
     monkeypatch.setattr(data, "_search_dirs", lambda: [shared_data_dir])
     monkeypatch.delenv("EMO_CACHE_DIR")  # the real per-user cache, kept between runs
     dataset = load_fer2013()
-    assert dataset.source == str(shared_data_dir / "fer2013.csv.gz")
+    # the same file, whether or not ../shared is a link
+    expected = shared_data_dir / "fer2013.csv.gz"
+    assert Path(dataset.source).resolve() == expected.resolve()
     assert dataset.images.shape == (32298, 48, 48)
     counts = dataset.counts()
     assert counts["Training"] == TRAINING_COUNTS

@@ -206,6 +206,21 @@ def test_ctrl_c_ends_fit_as_training_interrupted_with_the_epochs_saved(tmp_path,
     _assert_consistent(tmp_path, 2, snapshots=False)
 
 
+@pytest.fixture
+def python_ctrl_c():
+    """Python's own Ctrl-C handler for the test: a shell that starts the suite in the
+    background (nohup, `&`, some CI runners) hands it SIGINT ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def _sigint_by_default():
+    """In a child process: SIGINT back to its default, so Python raises on it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.usefixtures("python_ctrl_c")
 def test_ctrl_c_during_a_save_takes_effect_when_the_save_is_done():
     from emo_utils.train import _interrupts_deferred
 
@@ -234,6 +249,7 @@ def test_ctrl_c_of_the_training_command_prints_one_line_and_resumes(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "emo_utils", *args, "30"], cwd=REPO, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_sigint_by_default,
     )
     deadline = time.monotonic() + 300
     while not (run / "state" / "current.json").exists():  # epoch 1 is saved
