@@ -206,19 +206,18 @@ def _rotated(gray: npt.NDArray[np.uint8], angle: float):
     return out, matrix
 
 
-def _pass_padded(gray, cfg) -> list[Detection]:
+def _pass_padded(gray, cfg, name: str = "padded") -> list[Detection]:
     """Faces that fill the frame: the cascade needs some background around them."""
     big, pad = _padded(gray, PAD_FRACTION)
-    return [Detection((x - pad, y - pad, w, h), 0.0, "padded")
+    return [Detection((x - pad, y - pad, w, h), 0.0, name)
             for x, y, w, h in _detect_once(big, cfg["max_side"], cfg["min_face"])]
 
 
 def _pass_contrast(gray, cfg) -> list[Detection]:
-    """Dark or washed-out frames: local contrast normalisation (CLAHE) first."""
+    """Dark or washed-out frames: local contrast normalisation (CLAHE), then the
+    padded look."""
     clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray)
-    big, pad = _padded(clahe, PAD_FRACTION)
-    return [Detection((x - pad, y - pad, w, h), 0.0, "contrast")
-            for x, y, w, h in _detect_once(big, cfg["max_side"], cfg["min_face"])]
+    return _pass_padded(clahe, cfg, "contrast")
 
 
 def _pass_rotated(gray, cfg, cascade=None, angles=None, min_neighbors=3,
@@ -288,22 +287,23 @@ def merge_detections(found: list[Detection], iou: float = 0.3) -> list[Detection
     return sorted(kept, key=lambda d: d.box[2] * d.box[3], reverse=True)
 
 
-def _iou(a: Box, b: Box) -> float:
+def _intersection(a: Box, b: Box) -> int:
+    """Area (px) the two boxes share."""
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
     ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    return inter / max(1, aw * ah + bw * bh - inter)
+    return iw * ih
+
+
+def _iou(a: Box, b: Box) -> float:
+    inter = _intersection(a, b)
+    return inter / max(1, a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def _inside(a: Box, b: Box) -> bool:
     """Most of the smaller box lies within the larger (a face inside a face)."""
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    return iw * ih > 0.7 * min(aw * ah, bw * bh)
+    return _intersection(a, b) > 0.7 * min(a[2] * a[3], b[2] * b[3])
 
 
 def find_faces(image: npt.ArrayLike, channels: str = "RGB", thorough: bool = False,

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .face import Box, jpeg_roundtrip
+from .labels import EMOTIONS
 
 FRAME_SIZES = ((640, 480), (480, 640), (800, 600), (960, 540))  # (width, height)
 FACE_FRACTION = (0.25, 0.7)  # face side / frame's short side
@@ -91,12 +92,7 @@ def score_photo_proxy(predictor, images: npt.NDArray[np.uint8],
         frame, _ = paste_in_frame(face, rng)
         pred = predictor.predict(frame)
         found += pred.found
-        right += pred.found and pred.label == _name(label)
+        right += pred.found and pred.label == EMOTIONS[int(label)]
     return PhotoProxyScore(split, n, seed, float(plain.mean()), right / max(n, 1),
                            found / max(n, 1))
 
-
-def _name(label: int) -> str:
-    from .labels import EMOTIONS
-
-    return EMOTIONS[int(label)]
