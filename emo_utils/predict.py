@@ -79,7 +79,7 @@ def load_config(run: RunDir) -> ModelConfig:
         ) from err
 
 
-def _check_weights_fit(variables, weights, config: ModelConfig, source: str) -> None:
+def check_weights_fit(variables, weights, config: ModelConfig, source: str) -> None:
     """CheckpointError unless ``weights`` has exactly the graph's variables."""
     names = {v.name for v in variables}
     missing = sorted(names - set(weights))
@@ -158,7 +158,7 @@ class EmotionPredictor:
             self._logits = probs.op.inputs[0]  # softmax's input
             self._input = self._graph.get_tensor_by_name("input/X:0")
             variables = model_variables(self._graph)
-            _check_weights_fit(variables, weights, config, source)
+            check_weights_fit(variables, weights, config, source)
             self._session = tf1.Session(graph=self._graph)
             self._session.run(tf1.global_variables_initializer())
             for v in variables:

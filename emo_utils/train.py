@@ -38,6 +38,8 @@ from tqdm.auto import tqdm
 from ._files import atomic_save_npz
 from .labels import NUM_CLASSES
 from .model import ModelConfig, build_network, model_variables
+from .paths import REPO_ROOT, relative_to_repo
+from .predict import check_weights_fit, load_weights
 from .preprocess import to_model_input
 from .rundir import Commit, RunDir
 
@@ -300,6 +302,7 @@ class _Trainer:
                 saved = ModelConfig.load(self.commit.config_path)
                 _check_extends(saved, self.config, self.commit.epoch, self.run.path)
             self.state = TrainState.from_json(self.commit.state)
+        self.init_weights = self._parent_weights()  # before anything is written
         self.run.write_config(self.config)
         self.stale = (  # epochs since the best one
             self.state.epoch - self.state.best_epoch if self.state.history else 0
@@ -332,8 +335,24 @@ class _Trainer:
             if self.commit is not None:
                 self.model.load(str(self.commit.checkpoint))
             self.variables = model_variables(self.graph)
+            if self.init_weights is not None:
+                check_weights_fit(self.variables, self.init_weights, self.config,
+                                  self.config.init_from)
+                for v in self.variables:
+                    v.load(self.init_weights[v.name], self.model.session)
             if self.commit is not None and not self.commit.weights_path.exists():
                 self._adopt_checkpoint_weights()
+
+    def _parent_weights(self) -> dict[str, np.ndarray] | None:
+        """Fine-tuning (``init_from``): the weights a new run starts from."""
+        if self.commit is not None or not self.config.init_from:
+            return None
+        path = Path(self.config.init_from)
+        if not path.is_absolute():
+            path = REPO_ROOT / path
+        weights = load_weights(path / RunDir.WEIGHTS)  # CheckpointError says what to do
+        print(f"starting from the weights of {relative_to_repo(path)}", flush=True)
+        return weights
 
     def _adopt_checkpoint_weights(self) -> None:
         """A format-1 run cut short in a save lost its best weights: ship the last

@@ -140,6 +140,39 @@ def test_bad_checkpoints_get_clear_errors(tmp_path, data):
         EmotionPredictor.from_checkpoint(tmp_path)
 
 
+def test_a_fine_tune_starts_from_its_parent_checkpoints_weights(tmp_path, data):
+    fit(TINY, data, tmp_path / "parent", num_epochs=1, progress=False)
+    parent = load_weights(tmp_path / "parent" / "weights.npz")
+    # lr 0 (weight decay acts through the lr too): the child's weights stay its parent's
+    child = dataclasses.replace(TINY, lr=0.0, init_from=str(tmp_path / "parent"))
+    fit(child, data, tmp_path / "child", num_epochs=1, progress=False)
+    got = load_weights(tmp_path / "child" / "weights.npz")
+    kernels = [name for name in parent if name.endswith("W:0")]
+    assert kernels
+    for name in kernels:
+        np.testing.assert_array_equal(got[name], parent[name])
+    # and without init_from the same run starts elsewhere
+    fit(dataclasses.replace(TINY, lr=0.0), data, tmp_path / "fresh", num_epochs=1,
+        progress=False)
+    fresh = load_weights(tmp_path / "fresh" / "weights.npz")
+    assert not all(np.array_equal(fresh[n], parent[n]) for n in kernels)
+
+
+def test_a_fine_tune_from_a_missing_or_different_checkpoint_says_which(tmp_path, data):
+    missing = dataclasses.replace(TINY, init_from=str(tmp_path / "nowhere"))
+    with pytest.raises(CheckpointError, match="no weights file at .*nowhere"):
+        fit(missing, data, tmp_path / "a", num_epochs=1, progress=False)
+    assert not (tmp_path / "a" / "config.json").exists()  # nothing written
+    fit(TINY, data, tmp_path / "parent", num_epochs=1, progress=False)
+    wider = dataclasses.replace(
+        TINY, init_from=str(tmp_path / "parent"),
+        layers=({**TINY.layers[0], "filters": TINY.layers[0]["filters"] + 1},)
+        + TINY.layers[1:],
+    )
+    with pytest.raises(CheckpointError, match="another architecture"):
+        fit(wider, data, tmp_path / "b", num_epochs=1, progress=False)
+
+
 def _dumps(obj) -> str:
     return json.dumps(obj, sort_keys=True)  # NaN-safe comparison of histories
 
