@@ -60,6 +60,7 @@ from ._files import (
     same_bytes,
     tmp_sibling,
 )
+from .paths import REPO_ROOT
 
 FORMAT = 2  # of state/: 1 = one state/ folder swapped per epoch, 2 = commits
 KILL_AT_ENV = "EMO_TEST_KILL_AT"  # tests: "<step>" or "<step>@<epoch>"
@@ -311,6 +312,21 @@ class RunDir:
 
     def write_metrics(self, metrics: dict[str, Any]) -> Path:
         return self.write_json(self.METRICS, metrics)
+
+    def full_history(self) -> list[dict[str, Any]]:
+        """metrics.json's epochs after those of the checkpoint this run started from
+        (config.json's ``init_from``), numbered on from them: a fine-tune's whole
+        training. Epochs averaged into the parent's weights appear once, as run."""
+        history = (self.read_metrics() or {}).get("history", [])
+        parent = (self.read_json(self.CONFIG) or {}).get("init_from")
+        if not parent:
+            return list(history)
+        parent_path = Path(parent) if Path(parent).is_absolute() else REPO_ROOT / parent
+        if parent_path.resolve() == self.path.resolve():
+            return list(history)  # a run cannot start from itself
+        before = RunDir(parent_path).full_history()
+        offset = before[-1]["epoch"] if before else 0
+        return before + [{**row, "epoch": row["epoch"] + offset} for row in history]
 
     def read_calibration(self) -> dict[str, Any] | None:
         return self.read_json(self.CALIBRATION)

@@ -589,4 +589,5 @@ def _metrics(
         else None,
         "history": hist,
         **({"averaged": state.averaged} if state.averaged is not None else {}),
+        **({"init_from": config.init_from} if config.init_from else {}),
     }

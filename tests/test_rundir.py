@@ -232,3 +232,20 @@ def test_a_format1_first_epoch_cut_short_is_not_taken_for_a_shipped_model(tmp_pa
     (tmp_path / "state.tmp.q8w7e6").mkdir()  # ... and was killed saving the state
     assert run.recover() is None  # no WeightsWithoutState: training starts afresh
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
+
+
+def test_a_fine_tunes_history_follows_its_parents_epochs(tmp_path):
+    def run(name, epochs, **config):
+        rd = RunDir(tmp_path / name)
+        rd.write_metrics({"history": [{"epoch": e, "val_acc": 0.5} for e in epochs]})
+        rd.write_json(RunDir.CONFIG, {"name": name, **config})
+        return rd
+
+    run("parent", [1, 2, 3])
+    child = run("child", [1, 2], init_from=str(tmp_path / "parent"))
+    assert [h["epoch"] for h in child.full_history()] == [1, 2, 3, 4, 5]
+    grandchild = run("grandchild", [1], init_from=str(tmp_path / "child"))
+    assert [h["epoch"] for h in grandchild.full_history()] == [1, 2, 3, 4, 5, 6]
+    assert [h["epoch"] for h in run("alone", [1, 2]).full_history()] == [1, 2]
+    looped = run("looped", [1], init_from=str(tmp_path / "looped"))
+    assert [h["epoch"] for h in looped.full_history()] == [1]
