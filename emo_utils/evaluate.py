@@ -28,7 +28,7 @@ import pandas as pd
 from . import metrics, narrate, plots
 from .ferplus import FerPlusScore, score_against_majority
 from .labels import EMOTIONS, NUM_CLASSES
-from .paths import relative_to_repo
+from .paths import SHIPPED_CHECKPOINT, relative_to_repo
 from .photo_proxy import PhotoProxyScore, score_photo_proxy
 from .rundir import RunDir
 from .saliency import SaliencyMaps, occlusion_examples
@@ -520,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     from .data import load_fer2013
 
     parser = argparse.ArgumentParser(prog="python -m emo_utils eval")
-    parser.add_argument("--checkpoint", default="checkpoints/alexnet48")
+    parser.add_argument("--checkpoint", default=str(SHIPPED_CHECKPOINT),
+                        help="default: the shipped checkpoint")
     parser.add_argument("--data", default=None, help="FER2013 file or folder")
     parser.add_argument(
         "--split", default=None, help="default: PrivateTest, else PublicTest"

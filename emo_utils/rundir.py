@@ -313,20 +313,22 @@ class RunDir:
     def write_metrics(self, metrics: dict[str, Any]) -> Path:
         return self.write_json(self.METRICS, metrics)
 
-    def full_history(self) -> list[dict[str, Any]]:
-        """metrics.json's epochs after those of the checkpoint this run started from
-        (config.json's ``init_from``), numbered on from them: a fine-tune's whole
-        training. Epochs averaged into the parent's weights appear once, as run."""
-        history = (self.read_metrics() or {}).get("history", [])
-        parent = (self.read_json(self.CONFIG) or {}).get("init_from")
-        if not parent:
-            return list(history)
-        parent_path = Path(parent) if Path(parent).is_absolute() else REPO_ROOT / parent
-        if parent_path.resolve() == self.path.resolve():
-            return list(history)  # a run cannot start from itself
-        before = RunDir(parent_path).full_history()
-        offset = before[-1]["epoch"] if before else 0
-        return before + [{**row, "epoch": row["epoch"] + offset} for row in history]
+    def parent(self) -> RunDir | None:
+        """The checkpoint this run started from (config.json's ``init_from``)."""
+        init_from = (self.read_json(self.CONFIG) or {}).get("init_from")
+        if not init_from:
+            return None
+        path = Path(init_from)
+        parent = RunDir(path if path.is_absolute() else REPO_ROOT / path)
+        return None if parent.path.resolve() == self.path.resolve() else parent
+
+    def history(self) -> list[dict[str, Any]]:
+        """metrics.json's epochs, a fine-tune's numbered on from its parent's last
+        epoch (so the two plot as one story)."""
+        rows = (self.read_metrics() or {}).get("history", [])
+        parent = self.parent()
+        offset = parent.history()[-1]["epoch"] if parent and parent.history() else 0
+        return [{**row, "epoch": row["epoch"] + offset} for row in rows]
 
     def read_calibration(self) -> dict[str, Any] | None:
         return self.read_json(self.CALIBRATION)

@@ -234,18 +234,21 @@ def test_a_format1_first_epoch_cut_short_is_not_taken_for_a_shipped_model(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
 
 
-def test_a_fine_tunes_history_follows_its_parents_epochs(tmp_path):
+def test_a_fine_tunes_epochs_are_numbered_on_from_its_parents(tmp_path):
     def run(name, epochs, **config):
         rd = RunDir(tmp_path / name)
         rd.write_metrics({"history": [{"epoch": e, "val_acc": 0.5} for e in epochs]})
         rd.write_json(RunDir.CONFIG, {"name": name, **config})
         return rd
 
-    run("parent", [1, 2, 3])
+    parent = run("parent", [1, 2, 3])
     child = run("child", [1, 2], init_from=str(tmp_path / "parent"))
-    assert [h["epoch"] for h in child.full_history()] == [1, 2, 3, 4, 5]
+    assert child.parent().path == parent.path
+    assert [h["epoch"] for h in child.history()] == [4, 5]
     grandchild = run("grandchild", [1], init_from=str(tmp_path / "child"))
-    assert [h["epoch"] for h in grandchild.full_history()] == [1, 2, 3, 4, 5, 6]
-    assert [h["epoch"] for h in run("alone", [1, 2]).full_history()] == [1, 2]
+    assert [h["epoch"] for h in grandchild.history()] == [6]
+    assert [h["epoch"] for h in parent.history()] == [1, 2, 3]
+    assert parent.parent() is None
     looped = run("looped", [1], init_from=str(tmp_path / "looped"))
-    assert [h["epoch"] for h in looped.full_history()] == [1]
+    assert looped.parent() is None
+    assert [h["epoch"] for h in looped.history()] == [1]
