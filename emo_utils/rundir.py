@@ -322,6 +322,13 @@ class RunDir:
         parent = RunDir(path if path.is_absolute() else REPO_ROOT / path)
         return None if parent.path.resolve() == self.path.resolve() else parent
 
+    def lineage(self) -> list[RunDir]:
+        """This run and the checkpoints it started from, the first-trained first."""
+        runs = [self]
+        while (parent := runs[-1].parent()) is not None and len(runs) < 10:
+            runs.append(parent)
+        return runs[::-1]
+
     def history(self) -> list[dict[str, Any]]:
         """metrics.json's epochs, a fine-tune's numbered on from its parent's last
         epoch (so the two plot as one story)."""

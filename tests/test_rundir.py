@@ -247,6 +247,8 @@ def test_a_fine_tunes_epochs_are_numbered_on_from_its_parents(tmp_path):
     assert [h["epoch"] for h in child.history()] == [4, 5]
     grandchild = run("grandchild", [1], init_from=str(tmp_path / "child"))
     assert [h["epoch"] for h in grandchild.history()] == [6]
+    names = [r.path.name for r in grandchild.lineage()]
+    assert names == ["parent", "child", "grandchild"]
     assert [h["epoch"] for h in parent.history()] == [1, 2, 3]
     assert parent.parent() is None
     looped = run("looped", [1], init_from=str(tmp_path / "looped"))
