@@ -54,3 +54,15 @@ def test_readme_shows_the_current_metrics():
         "README results table is stale: run `python -m emo_utils report --write`"
     )
 
+
+
+def test_a_fine_tunes_row_counts_its_parents_epochs_and_time(tmp_path):
+    _run(tmp_path, "base", 0.69, None, epochs=120)
+    _run(tmp_path, "tuned", 0.70, None, epochs=30)
+    config = {"name": "tuned", "init_from": str(tmp_path / "base")}
+    (tmp_path / "tuned" / "config.json").write_text(json.dumps(config))
+    rows = [line for line in results_markdown(tmp_path).splitlines()
+            if line.startswith("| `")]
+    assert rows[0].startswith("| `tuned` | 70.0% |")
+    assert rows[0].endswith("| 120 + 30 | 10 + 10 min | 300 |")
+    assert rows[1].endswith("| 120 | 10 min | 300 |")
