@@ -165,8 +165,10 @@ def training_run(metrics: dict[str, Any] | None, label: str = "this run") -> str
     if not metrics or not metrics.get("history"):
         return f"{label}: not trained on this machine yet."
     last = metrics["history"][-1]
+    parent = (metrics.get("init_from") or "").rstrip("/").rsplit("/", 1)[-1]
     text = (
-        f"{label}: {metrics['epochs_run']} epoch(s) in "
+        f"{label}: {metrics['epochs_run']} epoch(s)"
+        f"{' from the weights of ' + parent if parent else ''} in "
         f"{metrics['train_seconds'] / 60:.0f} min ({metrics['img_per_s']:.0f} img/s); "
         f"training-batch accuracy {100 * last['acc']:.1f}%, held-back "
         f"{100 * last['val_acc']:.1f}% (best {100 * metrics['best_held_back_acc']:.1f}%"

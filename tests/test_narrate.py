@@ -35,6 +35,8 @@ def test_training_run_reads_test_numbers():
     assert "averaged over epochs 91-120 (68.0% held back)" in narrate.training_run(
         metrics_
     )
+    metrics_["init_from"] = "checkpoints/alexnet48"
+    assert "epoch(s) from the weights of alexnet48 in" in narrate.training_run(metrics_)
 
 
 def test_training_gap_finds_where_training_pulls_away():
