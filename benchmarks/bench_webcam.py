@@ -27,7 +27,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 import emo_utils  # noqa: E402, F401  (patches before tflearn)
-from emo_utils.predict import SHIPPED_CHECKPOINT, EmotionPredictor  # noqa: E402
+from emo_utils.paths import SHIPPED_CHECKPOINT, relative_to_repo  # noqa: E402
+from emo_utils.predict import EmotionPredictor  # noqa: E402
 from emo_utils.webcam import (  # noqa: E402
     LIVE_DETECT,
     group_frame,
@@ -52,13 +53,13 @@ def _model_ms_per_face(predictor: EmotionPredictor, batch: int, runs: int) -> fl
 
 
 def _training_note() -> str | None:
-    """Say so when a training run is writing checkpoints/alexnet48/state right now."""
+    """Say so when a training run is writing the shipped checkpoint's state now."""
     state = SHIPPED_CHECKPOINT / "state"
     if state.exists():
         newest = max((p.stat().st_mtime for p in state.rglob("*")),
                      default=state.stat().st_mtime)
         if time.time() - newest < 300:
-            return ("a training run was writing checkpoints/alexnet48/state during "
+            return (f"a training run was writing {relative_to_repo(state)} during "
                     "this benchmark (modified in the last 5 minutes): it shares the "
                     "CPU, so "
                     "these times are roughly 2x what an idle machine gives")
