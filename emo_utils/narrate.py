@@ -7,6 +7,7 @@ the largest or smallest of what they are given. Figures take their titles from h
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from .labels import EMOTIONS
@@ -165,7 +166,7 @@ def training_run(metrics: dict[str, Any] | None, label: str = "this run") -> str
     if not metrics or not metrics.get("history"):
         return f"{label}: not trained on this machine yet."
     last = metrics["history"][-1]
-    parent = (metrics.get("init_from") or "").rstrip("/").rsplit("/", 1)[-1]
+    parent = PurePath(metrics.get("init_from") or "").name
     text = (
         f"{label}: {metrics['epochs_run']} epoch(s)"
         f"{' from the weights of ' + parent if parent else ''} in "

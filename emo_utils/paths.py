@@ -26,6 +26,13 @@ def user_cache_dir() -> Path:
     return Path(base).expanduser() / "emo_utils"
 
 
+def in_repo(path: str | os.PathLike) -> Path:
+    """``path`` as given when absolute, else under the repository (config fields such
+    as ``init_from`` name repo-relative folders, whatever the working directory)."""
+    path = Path(path)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
 def relative_to_repo(path: str | os.PathLike) -> str:
     """``path`` relative to the repository when inside it or beside it (``../shared/
     data/...``), for output that must not show this machine's folders; else as given.

@@ -60,7 +60,7 @@ from ._files import (
     same_bytes,
     tmp_sibling,
 )
-from .paths import REPO_ROOT
+from .paths import in_repo
 
 FORMAT = 2  # of state/: 1 = one state/ folder swapped per epoch, 2 = commits
 KILL_AT_ENV = "EMO_TEST_KILL_AT"  # tests: "<step>" or "<step>@<epoch>"
@@ -318,8 +318,7 @@ class RunDir:
         init_from = (self.read_json(self.CONFIG) or {}).get("init_from")
         if not init_from:
             return None
-        path = Path(init_from)
-        parent = RunDir(path if path.is_absolute() else REPO_ROOT / path)
+        parent = RunDir(in_repo(init_from))
         return None if parent.path.resolve() == self.path.resolve() else parent
 
     def lineage(self) -> list[RunDir]:
@@ -334,7 +333,8 @@ class RunDir:
         epoch (so the two plot as one story)."""
         rows = (self.read_metrics() or {}).get("history", [])
         parent = self.parent()
-        offset = parent.history()[-1]["epoch"] if parent and parent.history() else 0
+        before = parent.history() if parent else []
+        offset = before[-1]["epoch"] if before else 0
         return [{**row, "epoch": row["epoch"] + offset} for row in rows]
 
     def read_calibration(self) -> dict[str, Any] | None:

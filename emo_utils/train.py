@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 from ._files import atomic_save_npz
 from .labels import NUM_CLASSES
 from .model import ModelConfig, build_network, model_variables
-from .paths import REPO_ROOT, relative_to_repo
+from .paths import in_repo, relative_to_repo
 from .predict import check_weights_fit, load_weights
 from .preprocess import to_model_input
 from .rundir import Commit, RunDir
@@ -347,9 +347,7 @@ class _Trainer:
         """Fine-tuning (``init_from``): the weights a new run starts from."""
         if self.commit is not None or not self.config.init_from:
             return None
-        path = Path(self.config.init_from)
-        if not path.is_absolute():
-            path = REPO_ROOT / path
+        path = in_repo(self.config.init_from)
         weights = load_weights(path / RunDir.WEIGHTS)  # CheckpointError says what to do
         print(f"starting from the weights of {relative_to_repo(path)}", flush=True)
         return weights
