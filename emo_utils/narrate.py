@@ -449,10 +449,15 @@ def temperature_scaling(ev: Evaluation) -> str:
     )
 
 
+_OBJECTIVE_NAMES = {"brier": "Brier score", "nll": "NLL"}
+
+
 def fitted_temperature(fitted) -> str:
     """One line on a fitted calibration.Calibration."""
     return (
-        f"temperature {fitted.temperature:.2f} fitted on the {fitted.fitted_on}: "
+        f"temperature {fitted.temperature:.2f} fitted on the {fitted.fitted_on} "
+        f"(least {_OBJECTIVE_NAMES[fitted.objective]}): Brier "
+        f"{fitted.brier_before:.3f} -> {fitted.brier_after:.3f}, "
         f"NLL {fitted.nll_before:.3f} -> {fitted.nll_after:.3f}, ECE "
         f"{fitted.ece_before:.3f} -> {fitted.ece_after:.3f} there"
     )

@@ -1,4 +1,4 @@
-"""Temperature scaling: fitted by NLL, applied per view, labels unchanged."""
+"""Temperature scaling: fitted by Brier score, applied per view, labels unchanged."""
 
 from __future__ import annotations
 
@@ -40,3 +40,37 @@ def test_views_are_softened_then_averaged():
 def test_no_faces_is_an_error():
     with pytest.raises(ValueError, match="at least one"):
         fit_temperature(np.zeros((0, 7)), np.zeros(0, int))
+
+
+def _label_smoothed(n=3000, odd=0.03, seed=1):
+    """Logits like a label-smoothed network's: honest but capped confidence on most
+    faces (needs T = 1.3), and a few odd faces with extreme logits on a wrong class."""
+    logits, labels = _overconfident(n, temperature=1.3, seed=seed)
+    rng = np.random.default_rng(seed)
+    for i in rng.choice(n, int(odd * n), replace=False):
+        wrong = (labels[i] + rng.integers(1, 7)) % 7
+        logits[i] = 0.0
+        logits[i, wrong] = 25.0
+    return logits, labels
+
+
+def test_brier_fit_is_not_dragged_by_a_few_extreme_logits():
+    logits, labels = _label_smoothed()
+    by_nll = calibrate(logits[None], labels, None, "test", objective="nll")
+    by_brier = calibrate(logits[None], labels, None, "test")
+    assert by_brier.objective == "brier"
+    assert by_nll.temperature > 2.0  # the odd faces pull the NLL's T far up
+    assert by_brier.temperature == pytest.approx(1.3, rel=0.15)
+    assert by_brier.ece_after < by_nll.ece_after
+    assert by_brier.brier_after < by_brier.brier_before
+
+
+def test_both_fits_agree_without_outliers():
+    logits, labels = _overconfident(temperature=2.5)
+    assert fit_temperature(logits, labels, "nll") == pytest.approx(
+        fit_temperature(logits, labels, "brier"), rel=0.1)
+
+
+def test_unknown_objective_is_an_error():
+    with pytest.raises(ValueError, match="brier"):
+        fit_temperature(np.zeros((3, 7)), np.zeros(3, int), objective="ece")
