@@ -456,7 +456,7 @@ def fitted_temperature(fitted) -> str:
     """One line on a fitted calibration.Calibration."""
     return (
         f"temperature {fitted.temperature:.2f} fitted on the {fitted.fitted_on} "
-        f"(least {_OBJECTIVE_NAMES[fitted.objective]}): Brier "
+        f"by least {_OBJECTIVE_NAMES[fitted.objective]}: Brier "
         f"{fitted.brier_before:.3f} -> {fitted.brier_after:.3f}, "
         f"NLL {fitted.nll_before:.3f} -> {fitted.nll_after:.3f}, ECE "
         f"{fitted.ece_before:.3f} -> {fitted.ece_after:.3f} there"
