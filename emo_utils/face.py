@@ -16,15 +16,16 @@ Finding faces in real photos (``find_faces``): the fast Haar pass finds 58% of
 PublicTest faces enlarged to 200-350 px (they fill the picture, as web photos cropped
 around a face do, and many are tilted or dark). Rescue passes, run only when the
 passes before found nothing, bring that to 95.8% (1000 faces; centre fallback off;
-``benchmarks/results/faces.json``): a 30% replicated border +19.8 points, turned copies
-(+-15/30/45 degrees, the face then cut upright) +12.7, CLAHE +2.0, OpenCV's alt2
-cascade +1.9, smaller faces +0.8, the profile cascade +0.7 (measured with the
-small-face scan first; it now runs last, which changes which box a photo gets, not
-whether one is found). None of them reports a face on blank, flat, gradient or noise
-pictures. On the photo proxy (``photo_proxy``: faces pasted into textured frames) 81%
-of faces get a right box, ~10% none and ~9% a box on the background, mostly from the
-rescue passes (``docs/model-v3.md``). A webcam frame with one face takes the
-fast pass only (p50 17 ms on 2 busy cores). Not chosen: the ``mtcnn`` package (89% on
+``benchmarks/results/faces.json``): a 30% replicated border +20.5 points, turned copies
+(+-15/30/45 degrees, the face then cut upright) +12.8, CLAHE +2.0, OpenCV's alt2
+cascade +1.9, the profile cascade +0.7. The small-face scan, last, adds nothing there
+(these faces fill the picture; run first it found 0.8 points of them, the same faces
+the others find) and is kept for the small faces of web and group photos. None of
+them reports a face on blank, flat, gradient or noise pictures. On the photo proxy
+(``photo_proxy``: faces pasted into textured frames) 81% of faces get a right box,
+~10% none and ~9% a box on the background, mostly from the rescue passes
+(``docs/model-v3.md``). A webcam frame with one face takes the fast pass only (p50
+15-17 ms on 2 busy cores). Not chosen: the ``mtcnn`` package (89% on
 web photos, but ~100 ms a frame and a second TensorFlow model in the process).
 """
 
