@@ -31,6 +31,10 @@ from .rundir import RunDir
 
 tf1 = tf.compat.v1
 TTA_MODES = (None, "flip", "shift")
+# What faces and photos get unless the caller asks otherwise: the mirror image too.
+# alexnet48: +1.3 points on PublicTest, and the temperature is fitted on these
+# flip-averaged logits (ECE 0.011 with flips, 0.022 on one view).
+DEFAULT_TTA = "flip"
 LFS_POINTER = b"version https://git-lfs"
 
 
@@ -238,19 +242,22 @@ class EmotionPredictor:
                     _shift(view, dy, dx)
                     for dy, dx in ((2, 0), (-2, 0), (0, 2), (0, -2))
                 )
-        return np.stack([self._run(v, batch_size) for v in views])
+        # all views in one run: a webcam face's mirror image then costs almost nothing
+        logits = self._run(np.concatenate(views), batch_size)
+        return logits.reshape(len(views), len(x), logits.shape[-1])
 
     def predict_faces(
         self,
         faces: npt.NDArray[np.uint8],
-        tta: str | None = None,
+        tta: str | None = DEFAULT_TTA,
         batch_size: int = 256,
     ) -> npt.NDArray[np.float32]:
         """Probabilities (N,7) for uint8 faces (N,48,48) or one face (48,48).
 
-        ``tta``: None, "flip" (average with the mirror image) or "shift" (flip plus
-        2-pixel shifts in four directions: 10 views). Each view's logits are divided
-        by the temperature before the softmax. The input is never modified.
+        ``tta``: "flip" (the default: average with the mirror image), None (one view)
+        or "shift" (flip plus 2-pixel shifts in four directions: 10 views). Each
+        view's logits are divided by the temperature before the softmax. The input
+        is never modified.
         """
         logits = self.predict_logits(faces, tta, batch_size)
         return calibrated_probs(logits, self.temperature).astype(np.float32)
@@ -258,7 +265,7 @@ class EmotionPredictor:
     def predict(
         self,
         image: npt.ArrayLike,
-        tta: str | None = None,
+        tta: str | None = DEFAULT_TTA,
         center_crop_if_no_face: bool = False,
         **detect: float,
     ) -> Prediction:
@@ -266,15 +273,16 @@ class EmotionPredictor:
 
         The photo is not modified. With ``center_crop_if_no_face`` the central square is
         classified when no face is found (not when the image is blank); otherwise
-        the result has ``found == False``. ``detect``: ``max_side``, ``min_face``,
-        ``thorough`` for ``face.find_faces``.
+        the result has ``found == False``. ``tta`` as for ``predict_faces`` (default:
+        with the mirror image). ``detect``: ``max_side``, ``min_face``, ``thorough``
+        for ``face.find_faces``.
         """
         return self.predict_all(image, tta, center_crop_if_no_face, **detect)[0]
 
     def predict_all(
         self,
         image: npt.ArrayLike,
-        tta: str | None = None,
+        tta: str | None = DEFAULT_TTA,
         center_crop_if_no_face: bool = False,
         **detect: float,
     ) -> list[Prediction]:

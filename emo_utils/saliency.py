@@ -30,7 +30,7 @@ def occlusion_map(
     """
     face = np.asarray(face, dtype=np.uint8)
     h, w = face.shape
-    base = float(predictor.predict_faces(face[None])[0, label])
+    base = float(predictor.predict_faces(face[None], tta=None)[0, label])
     starts = [
         (y, x)
         for y in range(0, h - patch + 1, stride)
@@ -39,7 +39,7 @@ def occlusion_map(
     batch = np.repeat(face[None], len(starts), axis=0)
     for i, (y, x) in enumerate(starts):
         batch[i, y : y + patch, x : x + patch] = fill
-    drops = base - predictor.predict_faces(batch)[:, label]
+    drops = base - predictor.predict_faces(batch, tta=None)[:, label]
     heat = np.zeros((h, w))
     hits = np.zeros((h, w))
     for d, (y, x) in zip(drops, starts, strict=True):

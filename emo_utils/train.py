@@ -493,7 +493,8 @@ class _Trainer:
             return False  # done by an earlier call
         weights = average_snapshots(self.run, first, last)
         predictor = EmotionPredictor(self.config, weights)
-        probs = predictor.predict_faces(self.data.val_images)
+        # one view, like every epoch's held-back accuracy it is compared with
+        probs = predictor.predict_faces(self.data.val_images, tta=None)
         val_acc = float(np.mean(probs.argmax(1) == self.data.val_labels))
         self.state.averaged = {"epochs": epochs, "held_back_acc": val_acc}
         with _interrupts_deferred():

@@ -285,9 +285,10 @@ class EmotionApp(widgets.VBox):
         self.center = widgets.Checkbox(
             False, description="Predict on the centre when no face is found",
             indent=False, layout=wide)
+        # on by default: more accurate, and the calibration was fitted with it
         self.flip = widgets.Checkbox(
-            False, description="Average with the mirror image (steadier, 2x slower)",
-            indent=False, layout=wide)
+            True, description="Average with the mirror image (more accurate; the "
+            "calibration assumes it)", indent=False, layout=wide)
         self.upload.observe(self._uploaded, names="value")
         self.faces.observe(self._face_chosen, names="index")
         self.sample_button.on_click(lambda _: self.try_sample())

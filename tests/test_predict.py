@@ -62,10 +62,10 @@ def test_predict_does_not_touch_the_input(predictor, happy):
 
 
 def test_flip_tta_averages_two_views(predictor, happy):
-    plain = predictor.predict(happy)
+    plain = predictor.predict(happy, tta=None)
     both = predictor.predict(happy, tta="flip")
     assert both.box == plain.box  # same face, same crop ...
-    mirrored = predictor.predict_faces(plain.face[:, ::-1])[0]
+    mirrored = predictor.predict_faces(plain.face[:, ::-1], tta=None)[0]
     assert both.probs.sum() == pytest.approx(1.0, abs=1e-5)
     assert not np.allclose(both.probs, plain.probs)  # ... two views averaged
     np.testing.assert_allclose(both.probs, (plain.probs + mirrored) / 2, atol=1e-5)
@@ -202,7 +202,8 @@ def test_temperature_softens_probabilities_without_changing_labels(checkpoint_co
     (checkpoint_copy / "calibration.json").write_text('{"temperature": 2.0}')
     calibrated = EmotionPredictor.from_checkpoint(checkpoint_copy)
     assert calibrated.temperature == 2.0
-    p, q = plain.predict_faces(faces), calibrated.predict_faces(faces)
+    p = plain.predict_faces(faces, tta=None)
+    q = calibrated.predict_faces(faces, tta=None)
     np.testing.assert_array_equal(p.argmax(1), q.argmax(1))
     assert (q.max(1) < p.max(1)).all()
     logits = plain.predict_logits(faces)[0]
@@ -225,3 +226,12 @@ def test_describe_names_the_shipped_weights_accuracy(tmp_path):
     assert "70.1% on PublicTest" in text
     (tmp_path / "metrics.json").unlink()
     assert "no metrics.json" in EmotionPredictor.from_checkpoint(tmp_path).describe()
+
+
+def test_faces_and_photos_get_the_mirror_image_by_default(predictor, happy):
+    # the temperature is fitted on flip-averaged logits: that is what callers get
+    pred = predictor.predict(happy)
+    np.testing.assert_allclose(pred.probs, predictor.predict(happy, tta="flip").probs)
+    assert not np.allclose(pred.probs, predictor.predict(happy, tta=None).probs)
+    np.testing.assert_allclose(predictor.predict_faces(pred.face),
+                               predictor.predict_faces(pred.face, tta="flip"))
