@@ -241,6 +241,7 @@ class Evaluation:
             "macro_f1": s.macro_f1,
             "per_class_recall": {c: v["recall"] for c, v in s.per_class.items()},
             "ece": s.ece,
+            "ece_flip": _ece(self.tta_score("flip")),
             "ece_uncalibrated": self.uncalibrated.ece if self.uncalibrated else None,
             "temperature": self.temperature,
             **self._photo_summary(),
@@ -324,7 +325,7 @@ class Evaluation:
         )
 
     def tta_table(self) -> pd.DataFrame:
-        """Accuracy, 95% CI and macro-F1 per TTA mode."""
+        """Accuracy, 95% CI, macro-F1 and calibration error per TTA mode."""
         rows = [
             {
                 "test-time augmentation": narrate.TTA_NAMES[t.mode],
@@ -332,6 +333,7 @@ class Evaluation:
                 "accuracy": round(t.accuracy, 4),
                 "95% CI": f"{t.accuracy_ci95[0]:.3f}-{t.accuracy_ci95[1]:.3f}",
                 "macro-F1": round(t.macro_f1, 4),
+                "ECE": None if t.ece is None else round(t.ece, 4),
             }
             for t in self.tta
         ]
@@ -572,6 +574,10 @@ def _predict(predictor, images, max_tta_images: int | None):
 
 def _accuracy(score: metrics.TTAScore | None) -> float | None:
     return None if score is None else score.accuracy
+
+
+def _ece(score: metrics.TTAScore | None) -> float | None:
+    return None if score is None else score.ece
 
 
 def _anchor_row(a: dict) -> dict[str, Any]:

@@ -179,13 +179,16 @@ def summarize_predictions(labels: npt.ArrayLike, probs: npt.ArrayLike) -> Scores
 @dataclass(frozen=True)
 class TTAScore:
     """Accuracy (with its 95% CI) and macro-F1 of one test-time augmentation mode on
-    the first ``n`` faces; ``mode`` is one of emo_utils.predict.TTA_MODES."""
+    the first ``n`` faces; ``mode`` is one of emo_utils.predict.TTA_MODES. ``ece``:
+    the expected calibration error of its averaged probabilities (None in
+    evaluations saved before it was recorded)."""
 
     mode: str | None
     n: int
     accuracy: float
     accuracy_ci95: tuple[float, float]
     macro_f1: float
+    ece: float | None = None
 
 
 def score_tta(mode: str | None, labels: npt.ArrayLike, probs: npt.ArrayLike):
@@ -199,6 +202,7 @@ def score_tta(mode: str | None, labels: npt.ArrayLike, probs: npt.ArrayLike):
         accuracy=correct / len(labels),
         accuracy_ci95=accuracy_ci(correct, len(labels)),
         macro_f1=macro_f1(labels, pred),
+        ece=reliability_bins(labels, probs).ece,
     )
 
 

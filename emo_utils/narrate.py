@@ -440,12 +440,16 @@ def temperature_scaling(ev: Evaluation) -> str:
         return ("No temperature was fitted for this checkpoint: its probabilities "
                 "are the raw network's.")
     direction = "softer" if ev.temperature > 1 else "sharper"
+    flip = ev.tta_score("flip")
+    with_flip = (
+        f" ({flip.ece:.3f} with the mirror image, as the app predicts by default)"
+        if flip is not None and flip.ece is not None else "")
     return (
         f"Dividing the logits by a temperature of {ev.temperature:.2f} (fitted on "
         f"the held-back slice of Training, not on {ev.split}) makes the "
         f"probabilities {direction}: the expected calibration error on {ev.split} "
-        f"goes from {ev.uncalibrated.ece:.3f} to {ev.scores.ece:.3f}, and no "
-        "label changes, so accuracy stays the same."
+        f"goes from {ev.uncalibrated.ece:.3f} to {ev.scores.ece:.3f}{with_flip}, "
+        "and no label changes, so accuracy stays the same."
     )
 
 

@@ -62,6 +62,10 @@ def test_from_checkpoint_scores_every_tta_mode_once(computed):
     assert tuple(t.mode for t in ev.tta) == TTA_MODES
     assert predictor.modes == list(TTA_MODES)  # one pass per mode, nothing re-run
     assert ev.tta_score("flip").accuracy == pytest.approx(5 / 6)
+    # every answer at 0.9, right 5 times in 6: each mode's ECE is 0.9 - 5/6
+    assert ev.tta_score("flip").ece == pytest.approx(0.9 - 5 / 6, abs=1e-6)
+    assert ev.test_summary()["ece_flip"] == pytest.approx(0.9 - 5 / 6, abs=1e-6)
+    assert "ECE" in ev.tta_table().columns
     assert ev.class_counts["Training"][3] == 2
     assert ev.trained_epochs == 3
     assert ev.holds_predictions
@@ -90,7 +94,8 @@ def test_save_then_load_gives_the_same_numbers_and_no_faces(computed):
     assert loaded.scores.accuracy == pytest.approx(5 / 6, abs=1e-5)
     assert loaded.tta == tuple(
         type(t)(t.mode, t.n, round(t.accuracy, 5), tuple(round(x, 5) for x in
-                t.accuracy_ci95), round(t.macro_f1, 5)) for t in ev.tta
+                t.accuracy_ci95), round(t.macro_f1, 5), round(t.ece, 5))
+        for t in ev.tta
     )
     assert loaded.mistakes() is None
     assert loaded.saliency() is None
@@ -250,3 +255,14 @@ def test_calibrate_checkpoint_fits_on_the_held_back_slice_only(tmp_path, monkeyp
     assert "20 faces" in stored["fitted_on"]
     test_faces = {f.tobytes() for f in images[100:]}
     assert all(f.tobytes() not in test_faces for batch in seen for f in batch)
+
+
+def test_evaluations_saved_before_tta_ece_still_load(computed):
+    ev, _ = computed
+    old = ev.to_dict()
+    for t in old["tta"]:
+        del t["ece"]
+    loaded = Evaluation.from_dict(old)
+    assert loaded.tta_score("flip").ece is None
+    assert loaded.test_summary()["ece_flip"] is None
+    assert loaded.tta_table()["ECE"].isna().all()

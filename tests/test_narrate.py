@@ -142,3 +142,15 @@ def test_paths_are_relative_to_the_repository():
     assert "stored with the evaluation in checkpoints/alexnet48/figures" in (
         narrate.stored_figures(shipped, [])
     )
+
+
+def test_temperature_sentence_gives_the_mirror_image_ece_when_known(ev):
+    import dataclasses
+
+    warmed = dataclasses.replace(ev, temperature=1.5)
+    text = narrate.temperature_scaling(warmed)
+    flip = ev.tta_score("flip").ece
+    assert f"to {ev.scores.ece:.3f} ({flip:.3f} with the mirror image" in text
+    old = dataclasses.replace(warmed, tta=tuple(
+        dataclasses.replace(t, ece=None) for t in ev.tta))
+    assert "mirror image" not in narrate.temperature_scaling(old)
