@@ -235,3 +235,14 @@ def test_faces_and_photos_get_the_mirror_image_by_default(predictor, happy):
     assert not np.allclose(pred.probs, predictor.predict(happy, tta=None).probs)
     np.testing.assert_allclose(predictor.predict_faces(pred.face),
                                predictor.predict_faces(pred.face, tta="flip"))
+
+
+def test_views_run_in_chunks_give_the_same_logits(predictor):
+    faces = np.random.default_rng(1).integers(0, 256, (9, 48, 48), dtype=np.uint8)
+    whole = predictor.predict_logits(faces, "shift", batch_size=256)  # one run
+    chunked = predictor.predict_logits(faces, "shift", batch_size=7)  # 9 runs of 1
+    assert whole.shape == chunked.shape == (10, 9, 7)
+    np.testing.assert_allclose(chunked, whole, atol=1e-4)
+    one_view = predictor.predict_logits(faces, None)[0]
+    np.testing.assert_allclose(whole[0], one_view, atol=1e-4)  # view 0: the faces
+    assert predictor.predict_logits(faces[:0], "flip").shape == (2, 0, 7)
