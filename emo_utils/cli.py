@@ -40,7 +40,7 @@ def _run_training(args: argparse.Namespace) -> int:
     from .data import load_fer2013
     from .model import get_config
     from .rundir import RunDir
-    from .train import fit, hold_out, set_seed
+    from .train import fit, hold_out, set_seed, training_faces
 
     if args.epochs is not None and args.epochs < 1:
         raise ValueError(f"--epochs {args.epochs}: give 1 or more (nothing to train)")
@@ -49,13 +49,20 @@ def _run_training(args: argparse.Namespace) -> int:
     images, labels = dataset.split("Training")
     data = hold_out(images, labels, fraction=args.held_back, seed=args.seed)
     run_dir = RunDir(args.run_dir or DEFAULT_RUN_DIR.format(config=args.config))
+    config = get_config(args.config)
+    held_back = (
+        f"the {len(data.val_labels)} held back included: a refit, so its held-back "
+        "accuracy is on faces it trained on"
+        if config.refit
+        else f"{len(data.val_labels)} held back"
+    )
     print(
-        f"training {args.config} on {len(data.train_labels)} faces "
-        f"({len(data.val_labels)} held back) from {dataset.source} into {run_dir.path}",
+        f"training {args.config} on {len(training_faces(config, data)[1])} faces "
+        f"({held_back}) from {dataset.source} into {run_dir.path}",
         flush=True,
     )
     metrics = fit(
-        get_config(args.config),
+        config,
         data,
         run_dir,
         num_epochs=args.epochs,

@@ -498,6 +498,8 @@ def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
 
     run_dir = RunDir(checkpoint_dir)
     trained = run_dir.read_metrics() or {}
+    if trained.get("refit"):
+        return _inherit_calibration(run_dir, trained)
     images, labels = dataset.split("Training")
     if len(labels) == 0:
         raise ValueError(f"{dataset.source} has no Training faces to calibrate on")
@@ -515,6 +517,26 @@ def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
                        f"held-back slice of Training ({len(data.val_labels)} faces)")
     run_dir.write_calibration(result.to_dict())
     return result
+
+
+def _inherit_calibration(run_dir: RunDir, trained: dict[str, Any]):
+    """A refit trained on the held-back slice, so no face is left to fit a
+    temperature on: it keeps the one its parent fitted there before the refit."""
+    from .calibration import Calibration
+
+    parent = run_dir.parent()
+    stored = parent.read_calibration() if parent is not None else None
+    if stored is None:
+        raise ValueError(
+            f"{run_dir.path} was trained on the held-back slice too (a refit), so "
+            "its temperature must come from the checkpoint it started from "
+            f"({trained.get('init_from') or 'unknown'}), which has no "
+            "calibration.json: run `make eval` on that checkpoint first"
+        )
+    inherited = {**stored, "fitted_on": f"{stored['fitted_on']}, by "
+                 f"{parent.path.name} before the refit"}
+    run_dir.write_calibration(inherited)
+    return Calibration(**inherited)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,6 +69,15 @@ def hold_out(images, labels, fraction: float = 0.05, seed: int = 0) -> TrainData
     return TrainData(images[~mask], labels[~mask], images[mask], labels[mask])
 
 
+def training_faces(config, data: TrainData):
+    """The faces and labels a config trains on: ``data``'s training part, plus the
+    held-back slice for a ``refit`` config."""
+    if not config.refit:
+        return data.train_images, data.train_labels
+    return (np.concatenate([data.train_images, data.val_images]),
+            np.concatenate([data.train_labels, data.val_labels]))
+
+
 def set_seed(seed: int = 0) -> None:
     """Seed numpy, Python and TF (graph-level seeds are set per graph in ``fit``)."""
     import random
@@ -283,7 +292,8 @@ class _Trainer:
     # ---------------------------------------------------------------- prepare
     def prepare(self) -> None:
         """Resolve the config, find where to resume, build the graph."""
-        self.x_train = to_model_input(self.data.train_images)
+        self.train_images, self.train_labels = training_faces(self.config, self.data)
+        self.x_train = to_model_input(self.train_images)
         if self.config.normalize:  # dataset statistics, stored in config and graph
             sample = self.x_train[:5000]
             self.config = dataclasses.replace(
@@ -311,7 +321,7 @@ class _Trainer:
         if self.window:
             self.snapshots_from = min(self.snapshots_from or self.window[0],
                                       self.window[0])
-        self.y_train = one_hot(self.data.train_labels)
+        self.y_train = one_hot(self.train_labels)
         self.x_val = to_model_input(self.data.val_images)
         self.n_train = len(self.x_train)
         if self.max_steps_per_epoch:
@@ -531,11 +541,13 @@ class _Trainer:
 def averaging_window(config: ModelConfig) -> tuple[int, int] | None:
     """First and last epoch whose weights are averaged, or None (best epoch kept).
 
-    Only a run at least twice as long as the window averages: the mean of a short
-    run's first epochs would include weights far from any good solution.
+    A run from scratch averages only if it is at least twice as long as the window:
+    the mean of its first epochs would include weights far from any good solution.
+    A fine-tune (``init_from``) starts at one, so it may average all its epochs.
     """
     n = config.average_last
-    if n <= 0 or config.num_epochs < 2 * n:
+    shortest = n if config.init_from else 2 * n
+    if n <= 0 or config.num_epochs < shortest:
         return None
     return config.num_epochs - n + 1, config.num_epochs
 
@@ -577,8 +589,10 @@ def _metrics(
         "config": config.name,
         "seed": seed,
         "versions": versions(),
-        "train_size": int(len(data.train_labels)),
+        "train_size": int(len(data.train_labels)
+                          + (len(data.val_labels) if config.refit else 0)),
         "held_back_size": int(len(data.val_labels)),
+        **({"refit": True} if config.refit else {}),
         "epochs_run": state.epoch,
         "best_epoch": state.best_epoch,
         "best_held_back_acc": state.best_val_acc,

@@ -257,6 +257,34 @@ def test_calibrate_checkpoint_fits_on_the_held_back_slice_only(tmp_path, monkeyp
     assert all(f.tobytes() not in test_faces for batch in seen for f in batch)
 
 
+def test_a_refit_keeps_the_temperature_its_parent_fitted(tmp_path, monkeypatch):
+    """A refit trained on the held-back slice: no fit there, the parent's T stays."""
+    def no_predictor(*args, **kwargs):
+        raise AssertionError("a refit must not be calibrated on faces it trained on")
+
+    monkeypatch.setattr(evaluate, "_load_predictor", no_predictor)
+    parent, child = RunDir(tmp_path / "parent"), RunDir(tmp_path / "child")
+    child.write_json(child.CONFIG, {"init_from": str(parent.path)})
+    child.write_metrics({"seed": 0, "train_size": 100, "held_back_size": 20,
+                         "refit": True, "init_from": str(parent.path)})
+    dataset = Dataset(np.zeros((4, 48, 48), np.uint8), np.zeros(4, np.int64),
+                      np.array(["Training"] * 4), str(tmp_path / "x.csv"))
+    with pytest.raises(ValueError, match="make eval"):
+        evaluate.calibrate_checkpoint(child.path, dataset)
+    assert child.read_calibration() is None
+
+    parent.write_calibration({
+        "temperature": 1.4, "tta": "flip", "fitted_on": "held-back slice (20 faces)",
+        "objective": "brier", "brier_before": 0.5, "brier_after": 0.4,
+        "nll_before": 1.0, "nll_after": 0.9, "ece_before": 0.1, "ece_after": 0.03,
+    })
+    fitted = evaluate.calibrate_checkpoint(child.path, dataset)
+    assert fitted.temperature == 1.4
+    stored = child.read_calibration()
+    assert stored["temperature"] == 1.4
+    assert "parent before the refit" in stored["fitted_on"]
+
+
 def test_evaluations_saved_before_tta_ece_still_load(computed):
     ev, _ = computed
     old = ev.to_dict()

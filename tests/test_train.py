@@ -18,7 +18,14 @@ from emo_utils.model import build_network
 from emo_utils.predict import CheckpointError, EmotionPredictor, load_weights
 from emo_utils.preprocess import to_model_input
 from emo_utils.rundir import KILL_AT_ENV, RunDir
-from emo_utils.train import TrainingInterrupted, fit, hold_out, save_weights
+from emo_utils.train import (
+    TrainingInterrupted,
+    averaging_window,
+    fit,
+    hold_out,
+    save_weights,
+    training_faces,
+)
 
 from .conftest import make_fer_csv
 from .helpers import _TF_BANNER, REPO, TINY, fer_faces, run_cli
@@ -156,6 +163,25 @@ def test_a_fine_tune_starts_from_its_parent_checkpoints_weights(tmp_path, data):
         progress=False)
     fresh = load_weights(tmp_path / "fresh" / "weights.npz")
     assert not all(np.array_equal(fresh[n], parent[n]) for n in kernels)
+
+
+def test_a_refit_trains_on_the_held_back_slice_too_and_averages_every_epoch(
+    tmp_path, data
+):
+    fit(TINY, data, tmp_path / "parent", num_epochs=1, progress=False)
+    refit = dataclasses.replace(TINY, init_from=str(tmp_path / "parent"), refit=True,
+                                num_epochs=2, average_last=2)
+    images, labels = training_faces(refit, data)
+    assert len(labels) == len(data.train_labels) + len(data.val_labels)
+    assert {f.tobytes() for f in data.val_images} <= {f.tobytes() for f in images}
+    assert len(training_faces(TINY, data)[1]) == len(data.train_labels)
+
+    metrics = fit(refit, data, tmp_path / "refit", progress=False)
+    assert metrics["refit"] is True
+    assert metrics["train_size"] == len(labels)
+    assert metrics["averaged"]["epochs"] == [1, 2]  # a fine-tune may average all
+    # from scratch, the same window is too long to average
+    assert averaging_window(dataclasses.replace(refit, init_from="")) is None
 
 
 def test_a_fine_tune_from_a_missing_or_different_checkpoint_says_which(tmp_path, data):
