@@ -40,7 +40,7 @@ def _run_training(args: argparse.Namespace) -> int:
     from .data import load_fer2013
     from .model import get_config
     from .rundir import RunDir
-    from .train import fit, hold_out, set_seed, training_faces
+    from .train import fit, hold_out, set_seed, training_size
 
     if args.epochs is not None and args.epochs < 1:
         raise ValueError(f"--epochs {args.epochs}: give 1 or more (nothing to train)")
@@ -57,7 +57,7 @@ def _run_training(args: argparse.Namespace) -> int:
         else f"{len(data.val_labels)} held back"
     )
     print(
-        f"training {args.config} on {len(training_faces(config, data)[1])} faces "
+        f"training {args.config} on {training_size(config, data)} faces "
         f"({held_back}) from {dataset.source} into {run_dir.path}",
         flush=True,
     )

@@ -78,6 +78,11 @@ def training_faces(config, data: TrainData):
             np.concatenate([data.train_labels, data.val_labels]))
 
 
+def training_size(config, data: TrainData) -> int:
+    """How many faces ``training_faces`` gives, without concatenating them."""
+    return len(data.train_labels) + (len(data.val_labels) if config.refit else 0)
+
+
 def set_seed(seed: int = 0) -> None:
     """Seed numpy, Python and TF (graph-level seeds are set per graph in ``fit``)."""
     import random
@@ -589,8 +594,7 @@ def _metrics(
         "config": config.name,
         "seed": seed,
         "versions": versions(),
-        "train_size": int(len(data.train_labels)
-                          + (len(data.val_labels) if config.refit else 0)),
+        "train_size": training_size(config, data),
         "held_back_size": int(len(data.val_labels)),
         **({"refit": True} if config.refit else {}),
         "epochs_run": state.epoch,
