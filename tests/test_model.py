@@ -100,3 +100,48 @@ def test_tf_learning_rate_follows_the_numpy_schedule_across_a_warm_restart():
     assert learning_rate(config, 119, spe) < 0.002
     assert learning_rate(config, 140, spe) == pytest.approx(0.02, rel=0.02)
     assert learning_rate(config, 20, spe) == pytest.approx(0.05, rel=0.02)
+
+
+def test_mixup_blends_faces_and_targets_alike_and_only_in_training():
+    from emo_utils.model import _mixup_pairs
+
+    rows = np.eye(6, dtype=np.float32)  # row i says "I am face i"
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 6])
+        y = tf.compat.v1.placeholder(tf.float32, [None, 6])
+        mix = _mixup_pairs(0.4)
+        mixed_x, mixed_y = mix(x), mix(y)
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            feed = {x: rows, y: rows}
+            tflearn.is_training(True, session=sess)
+            seen = [sess.run([mixed_x, mixed_y], feed) for _ in range(20)]
+            tflearn.is_training(False, session=sess)
+            plain_x, plain_y = sess.run([mixed_x, mixed_y], feed)
+    for fx, fy in seen:
+        np.testing.assert_allclose(fx, fy)  # the same weight and partners for both
+        np.testing.assert_allclose(fx.sum(1), 1.0, atol=1e-6)  # convex blends
+        lam = np.diag(fx)  # each face's own share: one weight for the whole batch
+        kept = lam[np.diag(fx) < 1 - 1e-6]  # rows not paired with themselves
+        np.testing.assert_allclose(kept, kept[0] if len(kept) else kept, atol=1e-6)
+        assert (np.count_nonzero(fx > 1e-6, axis=1) <= 2).all()  # one partner each
+    assert any(np.count_nonzero(fx > 1e-6) > 6 for fx, _ in seen)  # some mixing
+    np.testing.assert_array_equal(plain_x, rows)  # predict/evaluation: untouched
+    np.testing.assert_array_equal(plain_y, rows)
+
+
+@pytest.mark.slow
+def test_a_mixup_config_trains_and_predicts_deterministically():
+    images, labels = fer_faces(16)
+    x = images.astype(np.float32)[..., None]
+    config = dataclasses.replace(TINY, mixup=0.3)
+    assert ModelConfig.from_dict(__import__("json").loads(config.to_json())) == config
+    with tf.Graph().as_default():
+        model = tflearn.DNN(build_network(config, steps_per_epoch=2),
+                            tensorboard_verbose=0)
+        with _quiet_tflearn():
+            model.fit(x, one_hot(labels), n_epoch=1, batch_size=8, show_metric=False)
+        first = np.asarray(model.predict(x.copy()))
+        second = np.asarray(model.predict(x.copy()))
+    np.testing.assert_allclose(first.sum(1), 1.0, atol=1e-4)
+    np.testing.assert_array_equal(first, second)
