@@ -61,7 +61,9 @@ class ModelConfig:
     label_smoothing: float = 0.0
     # Mixup (Zhang et al. 2018): each training batch is blended with a shuffled copy
     # of itself, faces and targets alike, by a weight drawn from Beta(mixup, mixup)
-    # per batch; 0 turns it off. Held-back evaluation and inference never mix.
+    # per batch; 0 turns it off. Held-back evaluation and inference never mix. The
+    # training-batch accuracy printed each epoch then reads low: it scores blended faces
+    # against their unblended labels.
     mixup: float = 0.0
     # A checkpoint directory (repo-relative, e.g. "checkpoints/alexnet48") whose
     # weights.npz starts the run instead of a random initialisation (fine-tuning).
@@ -133,6 +135,11 @@ def _check_field_types(raw: dict[str, Any]) -> None:
                 f"config field {name!r} is {value!r} ({type(value).__name__}); "
                 f"expected {' or '.join(t.__name__ for t in allowed)}"
             )
+    if raw.get("mixup", 0) < 0:
+        raise ValueError(
+            f"config field 'mixup' is {raw['mixup']!r}; expected 0 (off) or a Beta "
+            "alpha > 0, e.g. 0.2"
+        )
 
 
 def _checked_layer(index: int, layer: Any) -> dict[str, Any]:
@@ -624,6 +631,8 @@ def _mixup_pairs(alpha: float):
     * t[perm]``: one Beta(alpha, alpha) weight and one permutation per training step,
     shared by every tensor it is applied to (faces and targets). Outside training
     (TFLearn's predict and its held-back evaluation) ``lam`` is 1: nothing is mixed."""
+    if not alpha > 0:
+        raise ValueError(f"mixup alpha must be > 0, got {alpha!r}")
     state = {}
 
     def mix(t):

@@ -121,13 +121,19 @@ def test_mixup_blends_faces_and_targets_alike_and_only_in_training():
     for fx, fy in seen:
         np.testing.assert_allclose(fx, fy)  # the same weight and partners for both
         np.testing.assert_allclose(fx.sum(1), 1.0, atol=1e-6)  # convex blends
-        lam = np.diag(fx)  # each face's own share: one weight for the whole batch
-        kept = lam[np.diag(fx) < 1 - 1e-6]  # rows not paired with themselves
-        np.testing.assert_allclose(kept, kept[0] if len(kept) else kept, atol=1e-6)
+        own = np.diag(fx)  # each face's own share: one weight for the whole batch
+        paired = own[own < 1 - 1e-6]  # rows not paired with themselves
+        assert len(paired) == 0 or np.ptp(paired) < 1e-6
         assert (np.count_nonzero(fx > 1e-6, axis=1) <= 2).all()  # one partner each
     assert any(np.count_nonzero(fx > 1e-6) > 6 for fx, _ in seen)  # some mixing
     np.testing.assert_array_equal(plain_x, rows)  # predict/evaluation: untouched
     np.testing.assert_array_equal(plain_y, rows)
+
+
+def test_a_negative_mixup_is_explained():
+    raw = __import__("json").loads(get_config("alexnet48m").to_json())
+    with pytest.raises(ValueError, match="'mixup' is -0.2; expected 0 .off. or a Beta"):
+        ModelConfig.from_dict({**raw, "mixup": -0.2})
 
 
 @pytest.mark.slow
