@@ -279,18 +279,24 @@ ALEXNET48W = dataclasses.replace(
     augment=ALEXNET48.augment,  # not ROBUST_AUGMENT: see alexnet48r
 )
 
-# A model v3 attempt within one session's compute: alexnet48 (Training only) trained on
-# for a third, short cosine cycle with the photo-like augmentation and label smoothing,
-# the second half of the cycle averaged (SWA). Same network and size. Result: PublicTest
-# 64.3% (65.8% with flips), photo proxy 54.4%: worse than alexnet48, not shipped.
-ALEXNET48R = dataclasses.replace(
+# A third cosine cycle for alexnet48's averaged weights, from lr 0.01: the fine-tunes
+# below that fit one session's compute start from it.
+_ALEXNET48_THIRD_CYCLE = dataclasses.replace(
     ALEXNET48,
-    name="alexnet48r",
     init_from="checkpoints/alexnet48",
     lr=0.01,
     warmup_epochs=1.0,
     restarts=(),
     restart_lr_scale=1.0,
+)
+
+# A model v3 attempt within one session's compute: alexnet48 (Training only) trained on
+# for a third, short cosine cycle with the photo-like augmentation and label smoothing,
+# the second half of the cycle averaged (SWA). Same network and size. Result: PublicTest
+# 64.3% (65.8% with flips), photo proxy 54.4%: worse than alexnet48, not shipped.
+ALEXNET48R = dataclasses.replace(
+    _ALEXNET48_THIRD_CYCLE,
+    name="alexnet48r",
     num_epochs=30,
     average_last=15,
     label_smoothing=0.1,
@@ -320,13 +326,8 @@ ALEXNET48WF = dataclasses.replace(
 # The held-back slice stays out, so the temperature is fitted anew. Result: held-back
 # 67.2%, PublicTest 68.2% (69.8% with flips), T 1.37: below alexnet48, not shipped.
 ALEXNET48M = dataclasses.replace(
-    ALEXNET48,
+    _ALEXNET48_THIRD_CYCLE,
     name="alexnet48m",
-    init_from="checkpoints/alexnet48",
-    lr=0.01,
-    warmup_epochs=1.0,
-    restarts=(),
-    restart_lr_scale=1.0,
     num_epochs=40,
     average_last=40,
     mixup=0.2,
@@ -567,8 +568,9 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
     )
     if config.normalize:
         net = (net - config.mean) / config.std
-    mix = _mixup_pairs(config.mixup) if training and config.mixup else None
-    if mix is not None:
+    mix = None
+    if training and config.mixup:
+        mix = _mixup_pairs(config.mixup, tf.shape(net)[0])
         net = mix(net)
     n_conv = n_fc = n_pool = 0
     flat = False
@@ -626,26 +628,24 @@ def build_network(config: ModelConfig, training: bool = True, steps_per_epoch: i
     return tflearn.regression(probs, optimizer=opt, loss=loss_fn, name="target")
 
 
-def _mixup_pairs(alpha: float):
+def _mixup_pairs(alpha: float, batch_size):
     """A function blending a batch tensor with its partner rows, ``lam * t + (1 - lam)
-    * t[perm]``: one Beta(alpha, alpha) weight and one permutation per training step,
-    shared by every tensor it is applied to (faces and targets). Outside training
-    (TFLearn's predict and its held-back evaluation) ``lam`` is 1: nothing is mixed."""
+    * t[perm]``: one Beta(alpha, alpha) weight and one permutation of ``batch_size``
+    rows per training step, shared by every tensor it is applied to (faces and
+    targets). Outside training (TFLearn's predict and its held-back evaluation)
+    ``lam`` is 1: nothing is mixed."""
     if not alpha > 0:
         raise ValueError(f"mixup alpha must be > 0, got {alpha!r}")
-    state = {}
+    a = tf.random.gamma([], alpha)
+    b = tf.random.gamma([], alpha)
+    lam = tf1.cond(tflearn.get_training_mode(),
+                   lambda: tf.math.divide_no_nan(a, a + b),
+                   lambda: tf.constant(1.0))
+    perm = tf.random.shuffle(tf.range(batch_size))
 
     def mix(t):
-        if not state:  # drawn once, from the first tensor's batch size
-            a = tf.random.gamma([], alpha)
-            b = tf.random.gamma([], alpha)
-            lam = tf1.cond(tflearn.get_training_mode(),
-                           lambda: tf.math.divide_no_nan(a, a + b),
-                           lambda: tf.constant(1.0))
-            state["lam"] = lam
-            state["perm"] = tf.random.shuffle(tf.range(tf.shape(t)[0]))
-        lam = tf.cast(state["lam"], t.dtype)
-        return lam * t + (1.0 - lam) * tf.gather(t, state["perm"])
+        weight = tf.cast(lam, t.dtype)
+        return weight * t + (1.0 - weight) * tf.gather(t, perm)
 
     return mix
 

@@ -109,7 +109,7 @@ def test_mixup_blends_faces_and_targets_alike_and_only_in_training():
     with tf.Graph().as_default():
         x = tf.compat.v1.placeholder(tf.float32, [None, 6])
         y = tf.compat.v1.placeholder(tf.float32, [None, 6])
-        mix = _mixup_pairs(0.4)
+        mix = _mixup_pairs(0.4, tf.shape(x)[0])
         mixed_x, mixed_y = mix(x), mix(y)
         with tf.compat.v1.Session() as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
