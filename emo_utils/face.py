@@ -46,6 +46,7 @@ import numpy.typing as npt
 import PIL.Image
 import PIL.ImageOps
 
+from . import blazeface
 from .labels import FACE_SIZE
 from .preprocess import equalize_faces
 
@@ -64,6 +65,15 @@ ROTATIONS = (-45, -30, -15, 15, 30, 45)  # degrees: in-plane turns, tilted heads
 MAX_ASPECT = 10  # longer side / shorter side; beyond, not a photo of a face
 MAX_PIXELS = 50_000_000  # larger photos are refused, not decoded into GBs
 MIN_CONTRAST = 4.0  # grey-level std below which an image is blank: no face
+# The FER2013-like square around a BlazeFace box: 1.3x its side, its centre 0.05
+# box widths higher (the box runs from the brows to the lower lip). On real photos
+# (five faces both detectors find) Haar's validated square is 1.36x the BlazeFace
+# box, 0.09 higher; on the photo proxy, where the pasted FER2013 square is known,
+# it is 1.18x, 0.10 higher (its low-resolution faces get larger boxes). Real faces
+# decide, since the app is judged on them; crops at 1.3 look like FER2013's faces.
+BLAZE_SQUARE = 1.3
+BLAZE_LIFT = 0.05
+MIN_ROLL = 5.0  # degrees of head tilt (from the eyes) from which a face is turned
 
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the original image
 
@@ -213,6 +223,25 @@ def _rotated(gray: npt.NDArray[np.uint8], angle: float):
     return out, matrix
 
 
+def _pass_blazeface(gray, cfg) -> list[Detection]:
+    """BlazeFace (``blazeface``): boxes mapped onto the box the Haar cascade draws
+    around the same face, so that ``MARGIN`` frames both like FER2013; a head
+    tilted by ``MIN_ROLL`` degrees or more is turned upright by its eyes."""
+    if min(gray.shape) < 24:  # too few pixels for a face: it sees one in noise
+        return []
+    found = []
+    for det in blazeface.detect(gray):
+        x, y, w, h = det.box
+        side = max(w, h)  # any size: min_face is the Haar scan's speed knob
+        cx, cy = x + w / 2, y + h / 2 - BLAZE_LIFT * side
+        haar_side = side * BLAZE_SQUARE / (1 + 2 * MARGIN)
+        box = (round(cx - haar_side / 2), round(cy - haar_side / 2),
+               round(haar_side), round(haar_side))
+        angle = round(det.roll, 1) if abs(det.roll) >= MIN_ROLL else 0.0
+        found.append(Detection(box, angle, "blazeface"))
+    return found
+
+
 def _pass_padded(gray, cfg, name: str = "padded") -> list[Detection]:
     """Faces that fill the frame: the cascade needs some background around them."""
     big, pad = _padded(gray, PAD_FRACTION)
@@ -334,8 +363,10 @@ def find_faces(image: npt.ArrayLike, channels: str = "RGB", thorough: bool = Fal
     gray = to_gray(image, channels)
     check_image_size(gray.shape)
     cfg = {"max_side": max_side, "min_face": min_face}
-    found = [Detection(box, 0.0, "fast")
-             for box in _detect_once(gray, max_side, min_face)]
+    found = _pass_blazeface(gray, cfg)
+    if not found:
+        found = [Detection(box, 0.0, "fast")
+                 for box in _detect_once(gray, max_side, min_face)]
     for name, look in RESCUE_PASSES.items() if rescue else ():
         if not found or (thorough and name in GROUP_PASSES):
             found += look(gray, cfg)

@@ -80,8 +80,18 @@ def test_crop_is_fer_like(sample):
     assert (crop.n_faces, crop.used_center) == (1, False)
     assert crop.face.min() == 0  # equalised
     assert crop.face.max() == 255
-    (_, _, w, _), (_, _, side, side_h) = detect_faces(frame)[0], crop.box
+    (_, _, w, _), (_, _, side, side_h) = face.find_faces(frame)[0].box, crop.box
     assert side == side_h == round(w * (1 + 2 * face.MARGIN))
+    assert 0.9 * 160 < side < 1.3 * 160  # the pasted face square, a little more
+
+
+def test_blazeface_boxes_are_framed_like_the_haar_boxes(sample):
+    """Both detectors' squares frame a face alike: FER2013's framing."""
+    frame = frame_with(sample, 300, 150)
+    blaze = face.find_faces(frame)[0]
+    assert blaze.found_by == "blazeface"
+    haar = detect_faces(frame)[0]
+    assert iou(blaze.box, haar) > 0.7
 
 
 def test_gray_rgb_rgba_give_the_same_box(sample):
@@ -146,25 +156,34 @@ def test_noise_gives_no_face_in_any_pass(seed):
         assert crop_face(image) is None
 
 
-def test_a_face_filling_the_frame_is_found_by_the_padded_pass(sample):
-    """A tight crop (no background around the face) defeats the fast pass."""
+@pytest.mark.parametrize("blaze", [True, False])
+def test_a_face_filling_the_frame_is_found_once(sample, blaze, monkeypatch):
+    """A tight crop (no background around the face): BlazeFace looks again with a
+    border; without it, the fast Haar pass misses and the padded pass finds it."""
+    if not blaze:
+        monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])
     tight = cv2.resize(sample[22:138, 22:138], (300, 300))
     found = face.find_faces(tight)
     assert len(found) == 1
-    assert found[0].found_by in ("padded", "contrast", "rotated")
+    assert found[0].found_by in (("blazeface",) if blaze else
+                                 ("padded", "contrast", "rotated"))
     x, y, w, h = found[0].box
     assert w > 150  # the face, not a detail of it
 
 
+@pytest.mark.parametrize("blaze", [True, False])
 @pytest.mark.parametrize("tilt", [30, -30])
-def test_a_tilted_face_is_found_and_cut_upright(sample, tilt):
+def test_a_tilted_face_is_found_and_cut_upright(sample, tilt, blaze, monkeypatch):
+    if not blaze:  # the Haar rescue passes: turned copies
+        monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])
     frame = frame_with(sample, 240, 160)[..., 0]
     matrix = cv2.getRotationMatrix2D((320, 240), tilt, 1.0)
     tilted = cv2.warpAffine(frame, matrix, (640, 480), borderValue=90)
     assert detect_faces(tilted) == []  # the fast pass misses it ...
     found = face.find_faces(tilted)
     assert len(found) == 1  # ... a turned copy finds it once
-    assert found[0].found_by in ("rotated", "second cascade")  # turned copies
+    assert found[0].found_by in (("blazeface",) if blaze else
+                                 ("rotated", "second cascade"))
     assert abs(found[0].angle + tilt) <= 15  # turned back by about the tilt
     turned = crop_face(tilted)
     assert turned.angle == found[0].angle
@@ -179,7 +198,8 @@ def test_a_tilted_face_is_found_and_cut_upright(sample, tilt):
     def corr(a, b):
         return np.corrcoef(a.astype(float).ravel(), b.astype(float).ravel())[0, 1]
 
-    assert corr(turned.face, reference) > 0.9  # upright ...
+    # upright (BlazeFace reads the tilt from the eyes, to within ~10 degrees) ...
+    assert corr(turned.face, reference) > (0.85 if blaze else 0.9)
     assert corr(as_is, reference) < 0.6  # ... where the plain cut is tilted
 
 
@@ -308,3 +328,20 @@ def test_a_small_face_in_a_large_photo_is_found_by_the_second_look():
     x, y, w, h = crop.box
     assert 650 < x + w / 2 < 900
     assert 450 < y + h / 2 < 700
+
+
+def test_blazeface_finds_the_face_and_its_eyes(sample):
+    from emo_utils import blazeface
+
+    frame = frame_with(sample, 300, 150)[..., 0]
+    found = blazeface.detect(frame)
+    assert len(found) == 1
+    det = found[0]
+    assert iou(tuple(round(v) for v in det.box), (300, 150, 160, 160)) > 0.4
+    x, y, w, h = det.box
+    for ex, ey in (det.right_eye, det.left_eye):  # in the upper half of the box
+        assert x < ex < x + w
+        assert y < ey < y + h / 2
+    assert det.right_eye[0] < det.left_eye[0]  # the person's right: image left
+    assert abs(det.roll) < 10  # an upright face
+    assert blazeface.detect(np.zeros((480, 640), np.uint8)) == []

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from emo_utils import EMOTIONS, webcam
+from emo_utils import EMOTIONS, face, webcam
 from emo_utils.face import read_image
 from emo_utils.predict import EmotionPredictor
 from emo_utils.webcam import (
@@ -191,7 +191,8 @@ def test_no_face_and_centre_option(app):
     assert "border:3px dashed" in app.picture.value  # the centre square
 
 
-def test_live_frames_skip_the_rescue_passes(app):
+def test_live_frames_skip_the_rescue_passes(app, monkeypatch):
+    monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])  # Haar only
     tilted = jpeg_data_url(webcam.hard_face_examples()["tilted"])
     app.camera.live = True  # as webcam.js sets it before the first live frame
     app.camera.frame, app.camera.frame_id = tilted, 1
@@ -230,7 +231,7 @@ def test_uploads_find_the_small_faces_of_a_group_photo(app):
     assert len(app.predictions) == 1
     app._uploaded({"new": ({"name": "group.png", "content": memoryview(png)},)})
     assert len(app.predictions) == 3
-    assert [p.found_by for p in app.predictions] == ["fast", "small", "small"]
+    assert [p.found_by for p in app.predictions] == ["blazeface", "small", "small"]
     assert "width:480px" in app.picture.value  # a wider picture for a group
     assert "3 faces found" in app.message
 
@@ -275,10 +276,21 @@ def test_a_tag_at_the_top_edge_goes_below_and_stays_in_the_picture():
     assert place_tags([(190, 0, 20, 20)], [(60, 18)], (200, 150)) == [(140, 20)]
 
 
+@pytest.mark.parametrize("name", ["tilted", "dark", "filling the frame"])
+def test_blazeface_finds_the_hard_faces_in_live_mode(predictor, name):
+    pred = predictor.predict(webcam.hard_face_examples()[name], rescue=False)
+    assert pred.found_by == "blazeface"
+    assert pred.n_faces == 1
+    if name == "tilted":  # turned by 40 degrees: cut upright by its eyes
+        assert abs(pred.angle + 40) <= 10
+
+
 @pytest.mark.parametrize(("name", "found_by"), [("tilted", "rotated"),
                                                ("dark", "contrast"),
                                                ("filling the frame", "padded")])
-def test_hard_faces_are_found_by_their_rescue_pass(predictor, name, found_by):
+def test_hard_faces_are_found_by_their_rescue_pass(predictor, name, found_by,
+                                                   monkeypatch):
+    monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])  # Haar only
     image = webcam.hard_face_examples()[name]
     assert not predictor.predict(image, rescue=False).found  # the fast pass misses it
     pred = predictor.predict(image)
@@ -291,10 +303,10 @@ def test_hard_faces_figure_and_sentences(predictor):
     preds = {name: predictor.predict(image) for name, image in examples.items()}
     fig = webcam.plot_hard_faces(examples, preds)
     titles = [ax.get_title() for ax in fig.axes]
-    assert "tilted: found by the 'rotated' pass" in titles
-    assert "network input, turned -45°" in titles
+    assert "tilted: found by the 'blazeface' pass" in titles
+    assert any(t.startswith("network input, turned -") for t in titles)  # upright
     text = webcam.describe_hard_faces(preds)
-    assert "**dark**: found by the *contrast* pass; read as" in text
+    assert "**dark**: found by the *blazeface* pass; read as" in text
     assert text.count("\n") == 2
 
 
@@ -325,4 +337,4 @@ def test_plot_predictions_draws_every_face_and_its_crop(predictor):
     assert crops == tags
     text = webcam.describe_predictions(preds)
     assert text.startswith("3 faces found, numbered largest first: 1 **")
-    assert "Found by the fast pass." in text
+    assert "Found by the blazeface pass." in text
