@@ -4,7 +4,8 @@ Colour images are taken as RGB (what the browser, PIL and matplotlib give); pass
 ``channels="BGR"`` for arrays from ``cv2.imread``. Only the grey level is used, so a
 swapped order changes the result a little, not a lot.
 
-The margin matches FER2013's framing: OpenCV's Haar box covers 83% of a FER2013 face
+The margin matches FER2013's framing (BlazeFace boxes are first mapped onto the box
+Haar would draw, see ``BLAZE_SQUARE``): OpenCV's Haar box covers 83% of a FER2013 face
 square (median over the 821 of 1500 PublicTest faces it finds, centred to 0.4 px), so
 the crop adds ``MARGIN = 0.10`` of the box width on each side. Re-cropping those 821
 faces from their Haar boxes (alexnet48 after 16 epochs; 61.9% on the original squares):
@@ -12,7 +13,14 @@ margin 0 -> 55.4%, 0.05 -> 58.3%, 0.10 -> 59.4%, 0.15 -> 60.3%, 0.20 -> 58.3%,
 0.30 -> 52.4%. 0.10 and 0.15 tie within noise (+-1.7 points); 0.10 is the geometric
 match and labels both single-face test photos right, 0.20+ turns the group selfie sad.
 
-Finding faces in real photos (``find_faces``): the fast Haar pass finds 58% of
+Finding faces (``find_faces``): BlazeFace (``blazeface``) looks first. On the photo
+proxy (600 PublicTest faces pasted into photo-like frames) it and the Haar fallback
+find 98.7% of the faces, where the Haar passes alone found 90.5%, and the app's
+accuracy there rose from 52.8% to 58.7% (alexnet48); faces enlarged to fill the
+picture: 98.8% found, against 93.8%. Its square is framed by ``BLAZE_SQUARE`` and
+``BLAZE_LIFT``, and a head tilted by ``MIN_ROLL`` or more is turned upright by the
+line through its eyes. Only when BlazeFace finds nothing do the Haar passes run.
+The rest of this note is about them: the fast Haar pass finds 58% of
 PublicTest faces enlarged to 200-350 px (they fill the picture, as web photos cropped
 around a face do, and many are tilted or dark). Rescue passes, run only when the
 passes before found nothing, bring that to 95.8% (1000 faces; centre fallback off;
@@ -24,11 +32,12 @@ the others find) and is kept for the small faces of web and group photos. None o
 them reports a face on blank, flat, gradient or noise pictures. On the photo proxy
 (``photo_proxy``: faces pasted into textured frames) 81% of faces get a right box,
 ~10% none and ~9% a box on the background, mostly from the rescue passes
-(``docs/model-v3.md``). A webcam frame with one face takes the fast pass only (p50
-15-17 ms on 2 busy cores). Not chosen: the ``mtcnn`` package (89% on
-web photos, but ~100 ms a frame and a second TensorFlow model in the process), and
-a check of each box by the ``alt`` cascade: a wrong box mostly means the face was
-missed, so the check turned wrong boxes into none and right boxes did not rise.
+(``docs/model-v3.md``). A webcam frame with one face took the fast pass only (p50
+15-17 ms on 2 busy cores); with BlazeFace first, 10-20 ms. Not chosen: the ``mtcnn``
+package (89% on web photos, but ~100 ms a frame and a second TensorFlow model in
+the process), and a check of each box by the ``alt`` cascade: a wrong box mostly
+means the face was missed, so the check turned wrong boxes into none and right boxes
+did not rise.
 """
 
 from __future__ import annotations
@@ -350,15 +359,16 @@ def find_faces(image: npt.ArrayLike, channels: str = "RGB", thorough: bool = Fal
                min_face: float = MIN_FACE, rescue: bool = True) -> list[Detection]:
     """Every face in a photo, largest first, each with the pass that found it.
 
-    The fast pass (webcam settings, ~10 ms) runs first; only when it finds nothing
-    do the rescue passes run, in order, until one finds a face: a replicated
+    BlazeFace (``blazeface``, 10-20 ms) looks first; when it finds nothing, the fast
+    Haar pass (webcam settings, ~10 ms); only when that finds nothing either do the
+    rescue passes run, in order, until one finds a face: a replicated
     border (faces filling the frame), CLAHE (dark frames), turned copies (tilted
     heads), OpenCV's second frontal cascade, the profile cascade, smaller faces.
     ``thorough`` (uploads, group photos) also runs the ``GROUP_PASSES`` when the
-    fast pass found faces, to find every face. Overlapping boxes are merged.
-    ``rescue=False`` runs the fast pass only: live video, where an empty room would
-    otherwise cost every frame all the rescue passes (~0.2 s, ~1 s on a noisy
-    frame, instead of ~2 ms).
+    first looks found faces, to find every face. Overlapping boxes are merged.
+    ``rescue=False`` runs BlazeFace and the fast pass only: live video, where an
+    empty room would otherwise cost every frame all the rescue passes (~0.2 s, ~1 s
+    on a noisy frame, instead of ~20 ms).
     """
     gray = to_gray(image, channels)
     check_image_size(gray.shape)
@@ -433,7 +443,7 @@ def crop_faces(image: npt.ArrayLike, margin: float = MARGIN,
                min_face: float = MIN_FACE, rescue: bool = True) -> list[FaceCrop]:
     """Every face as a FER2013-like 48x48 uint8 square, equalised, largest first.
 
-    Faces are found by ``find_faces`` (fast pass, then the rescue passes); a face
+    Faces are found by ``find_faces`` (BlazeFace, then the Haar passes); a face
     found on a turned copy is cut upright. With none found, ``center_if_none`` uses
     the central square (``used_center=True``), unless the image is blank: a flat
     image has no face to guess at. The input is not modified.

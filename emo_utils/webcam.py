@@ -32,9 +32,9 @@ from .predict import EmotionPredictor, Prediction
 ASSETS = Path(__file__).with_name("assets")
 SAMPLE_FACES = ("sample_face_happy.png", "sample_face_neutral.png")
 UPLOAD_DETECT = {"thorough": True}  # photos: every face, small ones and group photos
-LIVE_DETECT = {"rescue": False}  # live video: fast pass only, ~10 ms with nobody there
-LIVE_HINT = (" Live mode looks for upright faces only; Snapshot also tries tilted, "
-             "dark and cut-off ones.")
+LIVE_DETECT = {"rescue": False}  # live video: no Haar rescue passes, ~20 ms when empty
+LIVE_HINT = (" Live mode takes one quick look; Snapshot also tries the slower "
+             "rescue passes.")
 LIVE_FPS = 15.0  # live mode's cap; a slower kernel gets fewer, fresh frames
 VIEW_WIDTH = 320  # px of the result picture
 GROUP_VIEW_WIDTH = 480  # px of the result picture with three faces or more
