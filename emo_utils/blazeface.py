@@ -1,10 +1,11 @@
 """BlazeFace, MediaPipe's face detector, run by OpenCV's own DNN module.
 
-Why: on the photo proxy (``photo_proxy``; 300 PublicTest faces pasted into photo-like
-frames) BlazeFace's back-camera model boxes 92.7% of the faces right and puts 1.3%
-of its boxes on the background, where the Haar cascades with every rescue pass box
-82.3% right and 8.0% wrong, at the same speed (~25 ms a frame on 2 cores). It also
-gives the eyes, so a tilted head is cut upright.
+Why: on the photo proxy (``photo_proxy``; 400 PublicTest faces pasted into photo-like
+frames) BlazeFace's back-camera model (with the second look of ``detect``) boxes 94.5%
+of the faces right and puts 1.0% of its boxes on the background, where the Haar
+cascades with every rescue pass box 82.3% right and 8.0% wrong; a webcam frame takes
+~10 ms on 2 cores (``benchmarks/results/faces.json``). It also gives the eyes, so a
+tilted head is cut upright.
 
 The model (``assets/face_detection_back.tflite``, 0.3 MB, Apache-2.0, from MediaPipe)
 is read by ``cv2.dnn.readNetFromTFLite`` (OpenCV >= 4.8): no second TensorFlow
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,7 @@ NMS_IOU = 0.3
 COVERED = 0.4
 FILLS_FRAME = 0.45  # largest box / shorter side beyond which the face fills the picture
 CONTEXT_PAD = 0.3  # black border for that second look, of the longer side
+_NET_LOCK = threading.Lock()  # one cv2.dnn.Net, shared: one forward pass at a time
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,11 @@ def _detect_once(gray: npt.NDArray[np.uint8], min_score: float
     interp = cv2.INTER_AREA if side > INPUT_SIZE else cv2.INTER_LINEAR
     small = cv2.resize(square, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
     rgb = cv2.cvtColor(small, cv2.COLOR_GRAY2RGB)
-    net = _net()
-    net.setInput(cv2.dnn.blobFromImage(rgb, 1 / 127.5, mean=(127.5, 127.5, 127.5)))
-    scores, raw = net.forward(["classificators", "regressors"])
+    blob = cv2.dnn.blobFromImage(rgb, 1 / 127.5, mean=(127.5, 127.5, 127.5))
+    with _NET_LOCK:
+        net = _net()
+        net.setInput(blob)
+        scores, raw = net.forward(["classificators", "regressors"])
     scores = 1 / (1 + np.exp(-np.clip(scores.reshape(-1), -80, 80)))
     keep = np.flatnonzero(scores > min_score)
     if keep.size == 0:

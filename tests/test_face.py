@@ -200,7 +200,8 @@ def test_a_tilted_face_is_found_and_cut_upright(sample, tilt, blaze, monkeypatch
 
     # upright (BlazeFace reads the tilt from the eyes, to within ~10 degrees) ...
     assert corr(turned.face, reference) > (0.85 if blaze else 0.9)
-    assert corr(as_is, reference) < 0.6  # ... where the plain cut is tilted
+    # ... where the plain cut is tilted
+    assert corr(as_is, reference) < min(0.65, corr(turned.face, reference) - 0.2)
 
 
 def test_cut_square_turns_about_the_box_centre():
@@ -299,7 +300,8 @@ def test_real_single_faces(name):
     crop = crop_face(image)
     assert crop.n_faces == 1
     x, y, w, h = crop.box
-    assert 0.8 * 350 < w < 1.2 * 350  # these photos are already face crops
+    # these photos are already face crops; FER2013's square is a little tighter
+    assert 0.7 * 350 < w < 1.2 * 350
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason=f"real photos not at {REAL}")
