@@ -11,7 +11,8 @@ the crop adds ``MARGIN = 0.10`` of the box width on each side. Re-cropping those
 faces from their Haar boxes (alexnet48 after 16 epochs; 61.9% on the original squares):
 margin 0 -> 55.4%, 0.05 -> 58.3%, 0.10 -> 59.4%, 0.15 -> 60.3%, 0.20 -> 58.3%,
 0.30 -> 52.4%. 0.10 and 0.15 tie within noise (+-1.7 points); 0.10 is the geometric
-match and labels both single-face test photos right, 0.20+ turns the group selfie sad.
+match and, with the Haar finder, labels both single-face test photos right, 0.20+
+turns the group selfie sad (with BlazeFace's tighter square the neutral one reads sad).
 
 Finding faces (``find_faces``): BlazeFace (``blazeface``) looks first. On the photo
 proxy (600 PublicTest faces pasted into photo-like frames) it and the Haar fallback

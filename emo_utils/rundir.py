@@ -142,7 +142,7 @@ class Commit:
 
     @property
     def checkpoint(self) -> Path:
-        """The TFLearn checkpoint prefix (``model.load(str(commit.checkpoint))``)."""
+        """The TFLearn checkpoint prefix (``train.restore_training_state`` reads it)."""
         return self.path / RunDir.CHECKPOINT
 
     @property

@@ -348,7 +348,8 @@ class _Trainer:
                 tensorboard_dir=str(Path(tempfile.gettempdir()) / "emo_tflearn"),
             )
             if self.commit is not None:
-                self.model.load(str(self.commit.checkpoint))
+                restore_training_state(self.model.session, self.commit.checkpoint,
+                                       self.run.path)
             self.variables = model_variables(self.graph)
             if self.init_weights is not None:
                 check_weights_fit(self.variables, self.init_weights, self.config,
@@ -541,6 +542,32 @@ class _Trainer:
         )
         return (f"interrupted in epoch {done + 1} of {total}; {saved}; rerun the same "
                 "command to resume")
+
+
+def restore_training_state(session: tf1.Session, checkpoint: Path,
+                           run_dir: Path) -> None:
+    """Restore a saved epoch into the session's graph, tolerating a changed display.
+
+    TFLearn keeps a moving average of each loss term for its progress line; their
+    names follow the loss ops, which change with the code (the mixup loss renamed
+    ``Mean/moving_avg``). Those start afresh instead of refusing the run; anything
+    else missing from the checkpoint (a weight, an optimizer slot) is an error.
+    """
+    saved = set(tf1.train.load_checkpoint(str(checkpoint)).get_variable_to_shape_map())
+    variables = session.graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)
+    missing = [v.op.name for v in variables if v.op.name not in saved]
+    needed = [name for name in missing if not name.endswith("/moving_avg")]
+    if needed:
+        raise ValueError(
+            f"{run_dir} holds a training state this version cannot resume: it lacks "
+            f"{', '.join(needed[:3])}{' ...' if len(needed) > 3 else ''}. Delete "
+            f"{run_dir / 'state'} to train that run again from its start, or use "
+            "another run directory.")
+    present = [v for v in variables if v.op.name in saved]
+    tf1.train.Saver(present).restore(session, str(checkpoint))
+    if missing:
+        print(f"resuming {relative_to_repo(run_dir)}: {len(missing)} loss averages of "
+              "the progress line start afresh (their names changed)", flush=True)
 
 
 def averaging_window(config: ModelConfig) -> tuple[int, int] | None:

@@ -464,3 +464,41 @@ def test_old_format_weights_written_after_its_state_are_not_trusted(
         assert metrics["best_epoch"] == 2
         assert metrics["best_held_back_acc"] == first["history"][1]["val_acc"]
         _assert_consistent(tmp_path, 2, snapshots=False)
+
+
+def _rename_in_checkpoint(prefix, rename):
+    """Rewrite a TF checkpoint with its variables renamed by ``rename(name)`` (None:
+    drop it): the state an older version of the code saved."""
+    import tensorflow as tf
+
+    reader = tf.compat.v1.train.load_checkpoint(str(prefix))
+    with tf.Graph().as_default():
+        variables = [
+            tf.compat.v1.Variable(reader.get_tensor(name), name=rename(name))
+            for name in reader.get_variable_to_shape_map() if rename(name)
+        ]
+        with tf.compat.v1.Session() as session:
+            session.run(tf.compat.v1.variables_initializer(variables))
+            tf.compat.v1.train.Saver(variables).save(session, str(prefix),
+                                                     write_meta_graph=False)
+
+
+def test_a_state_saved_before_the_loss_was_renamed_resumes(tmp_path, data, capsys):
+    """The mixup change renamed the loss op, and with it TFLearn's moving average of
+    the loss in the progress line: a state saved before must still resume."""
+    fit(TINY, data, tmp_path, num_epochs=2, progress=False)
+    prefix = RunDir(tmp_path).current_commit().checkpoint
+    _rename_in_checkpoint(prefix, lambda name: (
+        "Mean/moving_avg" if name.startswith("softmax_cross_entropy_loss/") else name))
+    capsys.readouterr()
+    metrics = fit(TINY, data, tmp_path, num_epochs=3, progress=False)
+    assert metrics["epochs_run"] == 3
+    assert "loss averages of the progress line start afresh" in capsys.readouterr().out
+
+
+def test_a_state_without_a_weight_is_refused_with_what_to_do(tmp_path, data):
+    fit(TINY, data, tmp_path, num_epochs=1, progress=False)
+    prefix = RunDir(tmp_path).current_commit().checkpoint
+    _rename_in_checkpoint(prefix, lambda name: None if name == "fc1/W" else name)
+    with pytest.raises(ValueError, match=r"cannot resume: it lacks fc1/W.*Delete"):
+        fit(TINY, data, tmp_path, num_epochs=2, progress=False)
