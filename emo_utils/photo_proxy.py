@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from .face import Box, jpeg_roundtrip
 from .labels import EMOTIONS
+from .metrics import reliability_bins
 
 FRAME_SIZES = ((640, 480), (480, 640), (800, 600), (960, 540))  # (width, height)
 FACE_FRACTION = (0.25, 0.7)  # face side / frame's short side
@@ -73,6 +74,9 @@ class PhotoProxyScore:
     plain_accuracy: float  # the 48x48 faces themselves, single view
     photo_accuracy: float  # found and cut by the app from the frames (none: wrong)
     found_rate: float  # frames where the app found a face
+    # expected calibration error of the app's probabilities on the faces it found:
+    # do the bars still mean what they say on photo-like pictures? (None: not measured)
+    photo_ece: float | None = None
 
     @property
     def gap(self) -> float:
@@ -89,11 +93,16 @@ def score_photo_proxy(predictor, images: npt.NDArray[np.uint8],
     # one view on both sides: the gap is finding, framing and picture quality
     plain = predictor.predict_faces(images[:n], tta=None).argmax(1) == labels[:n]
     right = found = 0
+    probs, seen = [], []  # of the faces found
     for face, label in zip(images[:n], labels[:n], strict=True):
         frame, _ = paste_in_frame(face, rng)
         pred = predictor.predict(frame, tta=None)
         found += pred.found
         right += pred.found and pred.label == EMOTIONS[int(label)]
+        if pred.found:
+            probs.append(pred.probs)
+            seen.append(int(label))
+    ece = reliability_bins(seen, np.array(probs)).ece if seen else None
     return PhotoProxyScore(split, n, seed, float(plain.mean()), right / max(n, 1),
-                           found / max(n, 1))
+                           found / max(n, 1), ece)
 

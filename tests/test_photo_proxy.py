@@ -51,3 +51,4 @@ def test_the_shipped_model_through_the_app_path(real_faces):
     assert 0.3 < score.plain_accuracy <= 1.0
     assert score.photo_accuracy <= score.found_rate
     assert score.gap == pytest.approx(score.plain_accuracy - score.photo_accuracy)
+    assert 0.0 <= score.photo_ece < 0.3  # the bars roughly mean what they say
