@@ -347,3 +347,15 @@ def test_blazeface_finds_the_face_and_its_eyes(sample):
     assert det.right_eye[0] < det.left_eye[0]  # the person's right: image left
     assert abs(det.roll) < 10  # an upright face
     assert blazeface.detect(np.zeros((480, 640), np.uint8)) == []
+
+
+def test_a_missing_detector_model_says_how_to_restore_it(monkeypatch, tmp_path):
+    from emo_utils import blazeface
+
+    monkeypatch.setattr(blazeface, "MODEL_FILE", tmp_path / "gone.tflite")
+    blazeface._net.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match=r"gone.tflite is missing.*make setup"):
+            blazeface.detect(np.full((100, 100), 90, np.uint8))
+    finally:
+        blazeface._net.cache_clear()  # the next caller loads the real model again
