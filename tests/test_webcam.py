@@ -283,6 +283,11 @@ def test_blazeface_finds_the_hard_faces_in_live_mode(predictor, name):
     assert pred.n_faces == 1
     if name == "tilted":  # turned by 40 degrees: cut upright by its eyes
         assert abs(pred.angle + 40) <= 10
+    if name == "filling the frame":  # forehead to chin: the square is the picture,
+        x, y, w, h = pred.box  # not a part of the face (its first look boxes one)
+        assert w > 0.9 * 480
+        assert abs(x + w / 2 - 240) < 0.1 * 480
+        assert abs(y + h / 2 - 240) < 0.1 * 480
 
 
 @pytest.mark.parametrize(("name", "found_by"), [("tilted", "rotated"),
