@@ -831,8 +831,8 @@ def load_fer2013(
     cached = cache_path(source)
     if cached.is_file():
         dataset = _load_cache(cached, key)
-        if dataset is not None:
-            return dataset
+        if dataset is not None:  # named by where it was found now, not when cached
+            return dataclasses.replace(dataset, source=str(source))
     dataset = read_source(source, progress=progress)
     problem = _save_cache(dataset, key, cached)
     if problem:

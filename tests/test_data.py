@@ -486,6 +486,16 @@ def test_cache_goes_to_the_user_cache_dir_and_is_used(
     assert second.source == first.source
 
 
+def test_a_cached_file_reached_another_way_is_named_as_reached(fer_csv, monkeypatch):
+    """The cache keeps the faces, not the path they were first read by: notebook 03
+    (run from notebooks/) once reported the data as "shared/data/..."."""
+    load_fer2013(fer_csv)
+    monkeypatch.chdir(fer_csv.parent)
+    monkeypatch.setattr(data, "read_source", lambda *a, **k: pytest.fail("re-parsed"))
+    again = load_fer2013("fer2013.csv")
+    assert again.source == "fer2013.csv"
+
+
 def test_cache_with_bad_checksum_is_rebuilt(fer_csv):
     load_fer2013(fer_csv)
     cache = data.cache_path(fer_csv)
