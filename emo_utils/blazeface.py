@@ -160,11 +160,11 @@ def _detect_once(gray: npt.NDArray[np.uint8], min_score: float
     return found
 
 
-def _covered(box, by) -> bool:
-    """True when ``COVERED`` or more of ``box`` lies inside ``by``: a second, weaker
-    box on part of a face already found (NMS keeps it: their IoU is small)."""
+def _covered(box, outer) -> bool:
+    """True when ``COVERED`` or more of ``box`` lies inside ``outer``: a second,
+    weaker box on part of a face already found (NMS keeps it: their IoU is small)."""
     x, y, w, h = box
-    bx, by_, bw, bh = by
-    iw = max(0.0, min(x + w, bx + bw) - max(x, bx))
-    ih = max(0.0, min(y + h, by_ + bh) - max(y, by_))
+    ox, oy, ow, oh = outer
+    iw = max(0.0, min(x + w, ox + ow) - max(x, ox))
+    ih = max(0.0, min(y + h, oy + oh) - max(y, oy))
     return iw * ih >= COVERED * w * h

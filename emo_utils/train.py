@@ -566,8 +566,9 @@ def restore_training_state(session: tf1.Session, checkpoint: Path,
     present = [v for v in variables if v.op.name in saved]
     tf1.train.Saver(present).restore(session, str(checkpoint))
     if missing:
-        print(f"resuming {relative_to_repo(run_dir)}: {len(missing)} loss averages of "
-              "the progress line start afresh (their names changed)", flush=True)
+        print(f"resuming {relative_to_repo(run_dir)}: the progress line's loss "
+              f"averages ({len(missing)}) start afresh (their names changed)",
+              flush=True)
 
 
 def averaging_window(config: ModelConfig) -> tuple[int, int] | None:

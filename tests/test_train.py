@@ -493,7 +493,8 @@ def test_a_state_saved_before_the_loss_was_renamed_resumes(tmp_path, data, capsy
     capsys.readouterr()
     metrics = fit(TINY, data, tmp_path, num_epochs=3, progress=False)
     assert metrics["epochs_run"] == 3
-    assert "loss averages of the progress line start afresh" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "the progress line's loss averages (1) start afresh" in out
 
 
 def test_a_state_without_a_weight_is_refused_with_what_to_do(tmp_path, data):
