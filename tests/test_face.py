@@ -181,7 +181,7 @@ def test_a_tilted_face_is_found_and_cut_upright(sample, tilt, blaze, monkeypatch
     tilted = cv2.warpAffine(frame, matrix, (640, 480), borderValue=90)
     assert detect_faces(tilted) == []  # the fast pass misses it ...
     found = face.find_faces(tilted)
-    assert len(found) == 1  # ... a turned copy finds it once
+    assert len(found) == 1  # ... BlazeFace or a turned copy finds it, once
     assert found[0].found_by in (("blazeface",) if blaze else
                                  ("rotated", "second cascade"))
     assert abs(found[0].angle + tilt) <= 15  # turned back by about the tilt
