@@ -26,6 +26,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from .boxes import intersection
+
 MODEL_FILE = Path(__file__).parent / "assets" / "face_detection_back.tflite"
 INPUT_SIZE = 256
 STRIDES = (16, 32, 32, 32)  # one 16x16 grid (2 anchors a cell), one 8x8 grid (6)
@@ -163,8 +165,4 @@ def _detect_once(gray: npt.NDArray[np.uint8], min_score: float
 def _covered(box, outer) -> bool:
     """True when ``COVERED`` or more of ``box`` lies inside ``outer``: a second,
     weaker box on part of a face already found (NMS keeps it: their IoU is small)."""
-    x, y, w, h = box
-    ox, oy, ow, oh = outer
-    iw = max(0.0, min(x + w, ox + ow) - max(x, ox))
-    ih = max(0.0, min(y + h, oy + oh) - max(y, oy))
-    return iw * ih >= COVERED * w * h
+    return intersection(box, outer) >= COVERED * box[2] * box[3]

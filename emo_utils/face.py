@@ -58,6 +58,7 @@ import PIL.Image
 import PIL.ImageOps
 
 from . import blazeface
+from .boxes import intersection
 from .labels import FACE_SIZE
 from .preprocess import equalize_faces
 
@@ -337,23 +338,14 @@ def merge_detections(found: list[Detection], iou: float = 0.3) -> list[Detection
     return sorted(kept, key=lambda d: d.box[2] * d.box[3], reverse=True)
 
 
-def _intersection(a: Box, b: Box) -> int:
-    """Area (px) the two boxes share."""
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    return iw * ih
-
-
 def _iou(a: Box, b: Box) -> float:
-    inter = _intersection(a, b)
+    inter = intersection(a, b)
     return inter / max(1, a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def _inside(a: Box, b: Box) -> bool:
     """Most of the smaller box lies within the larger (a face inside a face)."""
-    return _intersection(a, b) > 0.7 * min(a[2] * a[3], b[2] * b[3])
+    return intersection(a, b) > 0.7 * min(a[2] * a[3], b[2] * b[3])
 
 
 def find_faces(image: npt.ArrayLike, channels: str = "RGB", thorough: bool = False,
