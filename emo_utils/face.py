@@ -34,8 +34,9 @@ the others find) and is kept for the small faces of web and group photos. None o
 them reports a face on blank, flat, gradient or noise pictures. On the photo proxy
 (``photo_proxy``: faces pasted into textured frames) 81% of faces get a right box,
 ~10% none and ~9% a box on the background, mostly from the rescue passes
-(``docs/model-v3.md``). A webcam frame with one face took the fast pass only (p50
-15-17 ms on 2 busy cores); with BlazeFace first, ~10 ms. Not chosen: the ``mtcnn``
+(``docs/model-v3.md``). A 640x480 frame with one face costs about the same either
+way on an idle machine: p50 9.2 ms for the Haar fast pass, 10.1 ms with BlazeFace
+first (measured side by side, 2026-11-26). Not chosen: the ``mtcnn``
 package (89% on web photos, but ~100 ms a frame and a second TensorFlow model in
 the process), and a check of each box by the ``alt`` cascade: a wrong box mostly
 means the face was missed, so the check turned wrong boxes into none and right boxes
