@@ -321,7 +321,8 @@ class EmotionPredictor:
 
 def _views(x: np.ndarray, tta: str | None) -> list[np.ndarray]:
     """The TTA views of model inputs (N,48,48,1): the faces, their mirror images
-    ("flip"), and for "shift" each of those shifted 2 px in four directions."""
+    ("flip"), and for "shift" each of those shifted 2 px in four directions (for a
+    config with ``crop``, the window it cuts moves inside the face instead)."""
     views = [x]
     if tta in ("flip", "shift"):
         views.append(x[:, :, ::-1])

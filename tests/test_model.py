@@ -151,3 +151,55 @@ def test_a_mixup_config_trains_and_predicts_deterministically():
         second = np.asarray(model.predict(x.copy()))
     np.testing.assert_allclose(first.sum(1), 1.0, atol=1e-4)
     np.testing.assert_array_equal(first, second)
+
+
+def test_crop_window_is_random_in_training_and_central_otherwise():
+    from emo_utils.labels import FACE_SIZE
+    from emo_utils.model import _crop_window
+
+    # each pixel holds its own (row, column), so a window tells where it was cut
+    rows, cols = np.mgrid[0:FACE_SIZE, 0:FACE_SIZE].astype(np.float32)
+    faces = np.repeat((rows * 100 + cols)[None, ..., None], 64, axis=0)
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, FACE_SIZE, FACE_SIZE, 1])
+        window = _crop_window(x, 40)
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            tflearn.is_training(True, session=sess)
+            seen = sess.run(window, {x: faces})
+            tflearn.is_training(False, session=sess)
+            centre = sess.run(window, {x: faces[:2]})
+    assert seen.shape == (64, 40, 40, 1)
+    corner = np.round(seen[:, 0, 0, 0]).astype(int)
+    top, left = corner // 100, corner % 100
+    assert set(top) <= set(range(9))  # a shift of 0-8 px: never past the border
+    assert set(left) <= set(range(9))
+    assert len(set(zip(top, left, strict=True))) > 10  # windows differ between faces
+    # each window is an exact copy of the face's pixels there (no resampling blur)
+    for face, t, le in zip(seen, top, left, strict=True):
+        np.testing.assert_allclose(face, faces[0, t : t + 40, le : le + 40], atol=0.01)
+    np.testing.assert_array_equal(centre[0], faces[0, 4:44, 4:44])
+
+
+def test_a_crop_larger_than_the_face_is_explained():
+    raw = __import__("json").loads(get_config("alexnet40").to_json())
+    assert ModelConfig.from_dict(raw) == get_config("alexnet40")
+    with pytest.raises(ValueError, match="'crop' is 56; expected 0 .the whole face."):
+        ModelConfig.from_dict({**raw, "crop": 56})
+
+
+@pytest.mark.slow
+def test_a_crop_config_trains_and_predicts_48px_faces_deterministically():
+    images, labels = fer_faces(16)
+    x = images.astype(np.float32)[..., None]
+    config = dataclasses.replace(TINY, crop=40)
+    with tf.Graph().as_default():
+        model = tflearn.DNN(build_network(config, steps_per_epoch=2),
+                            tensorboard_verbose=0)
+        with _quiet_tflearn():
+            model.fit(x, one_hot(labels), n_epoch=1, batch_size=8, show_metric=False,
+                      validation_set=(x, one_hot(labels)))
+        first = np.asarray(model.predict(x.copy()))
+        second = np.asarray(model.predict(x.copy()))
+    assert first.shape == (16, 7)
+    np.testing.assert_array_equal(first, second)
