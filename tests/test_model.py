@@ -1,6 +1,7 @@
 """Model configs build, train a step, and give valid probabilities."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -182,7 +183,7 @@ def test_crop_window_is_random_in_training_and_central_otherwise():
 
 
 def test_a_crop_larger_than_the_face_is_explained():
-    raw = __import__("json").loads(get_config("alexnet40").to_json())
+    raw = json.loads(get_config("alexnet40").to_json())
     assert ModelConfig.from_dict(raw) == get_config("alexnet40")
     with pytest.raises(ValueError, match="'crop' is 56; expected 0 .the whole face."):
         ModelConfig.from_dict({**raw, "crop": 56})
