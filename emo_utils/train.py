@@ -153,6 +153,32 @@ def _interrupts_deferred():
         handler(*received[0])
 
 
+@contextlib.contextmanager
+def _interrupts_remembered():
+    """Note every Ctrl-C while the block runs (it still raises as usual), so one that
+    TFLearn swallows can be raised again: its fit reopens the summary writer inside a
+    bare ``except:`` every epoch, and a Ctrl-C landing there was lost."""
+    seen = threading.Event()
+    handler = (
+        signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread()
+        else None
+    )
+    if not callable(handler):  # another thread, or SIGINT ignored / not Python's
+        yield seen
+        return
+
+    def remember(*args):
+        seen.set()
+        handler(*args)
+
+    signal.signal(signal.SIGINT, remember)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
 def versions() -> dict[str, str]:
     import cv2
 
@@ -279,12 +305,14 @@ class _Trainer:
         self.trained = False  # whether this call changed the weights
 
     def fit(self) -> dict[str, Any]:
-        with self.run.lock():
+        with self.run.lock(), _interrupts_remembered() as ctrl_c:
             try:
                 self.prepare()
                 with self.graph.as_default():
                     for epoch in self._epochs_to_run():
                         row, seconds = self.fit_epoch(epoch)
+                        if ctrl_c.is_set():  # one TFLearn swallowed: stop all the same
+                            raise KeyboardInterrupt
                         improved = self._record(row, seconds)
                         self.checkpoint(improved, snapshot=self._keeps_snapshot(epoch))
                         self._report(row)
