@@ -331,7 +331,7 @@ def test_ctrl_c_of_the_training_command_prints_one_line_and_resumes(tmp_path):
             str(run), "--epochs"]
     env = {**os.environ, "EMO_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emo_utils", *args, "30"], cwd=REPO, env=env,
+        [sys.executable, "-m", "emo_utils", *args, "300"], cwd=REPO, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=_sigint_by_default,
     )
@@ -347,13 +347,13 @@ def test_ctrl_c_of_the_training_command_prints_one_line_and_resumes(tmp_path):
     assert proc.returncode == 130, err
     assert len(lines) == 1, lines
     match = re.fullmatch(
-        r"error: interrupted in epoch (\d+) of 30; (epoch 1 is|epochs 1\.\.\d+ are) "
+        r"error: interrupted in epoch (\d+) of 300; (epoch 1 is|epochs 1\.\.\d+ are) "
         r"saved; rerun the same command to resume",
         lines[0],
     )
     assert match, lines[0]
     saved = int(match.group(1)) - 1
-    assert 1 <= saved < 30
+    assert 1 <= saved < 300
     assert RunDir(run).current_commit().epoch == saved
     assert RunDir(run).read_metrics()["epochs_run"] == saved
 
