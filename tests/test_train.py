@@ -300,7 +300,8 @@ def test_ctrl_c_during_a_save_takes_effect_when_the_save_is_done():
 @pytest.mark.usefixtures("python_ctrl_c")
 def test_a_ctrl_c_that_tflearn_swallows_still_stops_fit(tmp_path, data, monkeypatch):
     """TFLearn's fit reopens its summary writer inside a bare ``except:`` every epoch;
-    a Ctrl-C landing there was lost and the run went on (seen once in CI)."""
+    a Ctrl-C landing there was lost and the run went on (the likely cause of one CI
+    failure of the command test below)."""
     from emo_utils import train
 
     fit_epoch = train._Trainer.fit_epoch
