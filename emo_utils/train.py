@@ -131,24 +131,36 @@ class _ProgressBar(tf_callbacks.Callback):
         )
 
 
+def _python_sigint_handler() -> Callable[..., Any] | None:
+    """The Python Ctrl-C handler to wrap, or None: another thread than the main one
+    (which alone may set handlers), or SIGINT ignored / not Python's."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    handler = signal.getsignal(signal.SIGINT)
+    return handler if callable(handler) else None
+
+
+@contextlib.contextmanager
+def _sigint_handled_by(replacement: Callable[..., Any]):
+    """``replacement`` handles Ctrl-C while the block runs, the old handler after."""
+    previous = signal.signal(signal.SIGINT, replacement)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextlib.contextmanager
 def _interrupts_deferred():
     """Hold Ctrl-C until the block ends, so an epoch being saved is saved whole and
     the message after it counts that epoch (the save is atomic either way)."""
-    handler = (
-        signal.getsignal(signal.SIGINT)
-        if threading.current_thread() is threading.main_thread()
-        else None
-    )
-    if not callable(handler):  # another thread, or SIGINT ignored / not Python's
+    handler = _python_sigint_handler()
+    if handler is None:
         yield
         return
     received = []
-    signal.signal(signal.SIGINT, lambda *args: received.append(args))
-    try:
+    with _sigint_handled_by(lambda *args: received.append(args)):
         yield
-    finally:
-        signal.signal(signal.SIGINT, handler)
     if received:
         handler(*received[0])
 
@@ -159,12 +171,8 @@ def _interrupts_remembered():
     TFLearn swallows can be raised again: its fit reopens the summary writer inside a
     bare ``except:`` every epoch, and a Ctrl-C landing there was lost."""
     seen = threading.Event()
-    handler = (
-        signal.getsignal(signal.SIGINT)
-        if threading.current_thread() is threading.main_thread()
-        else None
-    )
-    if not callable(handler):  # another thread, or SIGINT ignored / not Python's
+    handler = _python_sigint_handler()
+    if handler is None:
         yield seen
         return
 
@@ -172,11 +180,8 @@ def _interrupts_remembered():
         seen.set()
         handler(*args)
 
-    signal.signal(signal.SIGINT, remember)
-    try:
+    with _sigint_handled_by(remember):
         yield seen
-    finally:
-        signal.signal(signal.SIGINT, handler)
 
 
 def versions() -> dict[str, str]:
