@@ -60,6 +60,7 @@ import PIL.ImageOps
 
 from . import blazeface
 from .boxes import intersection
+from .boxes import iou as box_iou
 from .labels import FACE_SIZE
 from .preprocess import equalize_faces
 
@@ -333,15 +334,10 @@ def merge_detections(found: list[Detection], iou: float = 0.3) -> list[Detection
     earliest pass's, largest first), so a face is never counted twice."""
     kept: list[Detection] = []
     for det in found:
-        if all(_iou(det.box, k.box) < iou and not _inside(det.box, k.box)
+        if all(box_iou(det.box, k.box) < iou and not _inside(det.box, k.box)
                for k in kept):
             kept.append(det)
     return sorted(kept, key=lambda d: d.box[2] * d.box[3], reverse=True)
-
-
-def _iou(a: Box, b: Box) -> float:
-    inter = intersection(a, b)
-    return inter / max(1, a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def _inside(a: Box, b: Box) -> bool:
