@@ -31,7 +31,6 @@ import emo_utils  # noqa: E402, F401  (patches before tflearn)
 from emo_utils.paths import SHIPPED_CHECKPOINT, relative_to_repo  # noqa: E402
 from emo_utils.predict import EmotionPredictor  # noqa: E402
 from emo_utils.webcam import (  # noqa: E402
-    LIVE_DETECT,
     group_frame,
     sample_frame,
     time_snapshot,
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     three = time_snapshot(predictor, to_jpeg(group_frame(), quality=85), runs=args.runs)
     nobody = to_jpeg(np.full((480, 640, 3), 128, np.uint8), quality=85)
     empty = time_snapshot(predictor, nobody, runs=max(5, args.runs // 10))
-    empty_live = time_snapshot(predictor, nobody, runs=args.runs, **LIVE_DETECT)
+    empty_live = time_snapshot(predictor, nobody, runs=args.runs, finder="live")
     if (snapshot["faces"], three["faces"], empty["faces"]) != (1, 3, 0):
         raise SystemExit(f"expected 1, 3 and 0 faces, found {snapshot['faces']}, "
                          f"{three['faces']} and {empty['faces']}")

@@ -22,7 +22,7 @@ import tensorflow as tf
 import tflearn
 from tflearn.data_augmentation import ImageAugmentation
 
-from .face import jpeg_roundtrip
+from .images import jpeg_roundtrip
 from .labels import FACE_SIZE, NUM_CLASSES
 
 tf1 = tf.compat.v1

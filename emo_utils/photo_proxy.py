@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .face import Box, jpeg_roundtrip
+from .boxes import Box
+from .images import jpeg_roundtrip
 from .labels import EMOTIONS
 from .metrics import reliability_bins
 

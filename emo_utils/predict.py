@@ -2,7 +2,8 @@
 
 It rebuilds the inference-only graph of a checkpoint's config in its own ``tf.Graph``
 and loads ``weights.npz``; nothing from training (optimizer slots, augmentation) is
-needed. ``predict(photo)`` adds face detection (emo_utils.face) in front.
+needed. ``predict(photo)`` takes a picture in any form (``images.load_image``) and
+adds face finding (``faces.FaceFinder``) in front.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from . import _compat  # noqa: F401  (patches numpy, PIL and TF before tflearn l
 import json
 import threading
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,8 @@ import numpy.typing as npt
 import tensorflow as tf
 
 from .calibration import calibrated_probs
-from .face import FaceCrop, crop_faces, is_blank, to_gray
+from .faces import FaceCrop, FaceFinder, get_finder, is_blank
+from .images import load_image, to_gray
 from .labels import EMOTIONS, NUM_CLASSES
 from .model import INPUT_SHAPE, ModelConfig, build_network, model_variables
 from .paths import SHIPPED_CHECKPOINT, relative_to_repo
@@ -113,9 +116,9 @@ class Prediction:
 
     ``probs`` (7,) float32 in EMOTIONS order (zeros when no face was used), ``label``
     the top emotion ("" when none), ``box`` (x, y, w, h) of the face square in the
-    photo's pixels, ``n_faces`` faces in the photo, ``face`` the 48x48 uint8 model
-    input, ``seconds`` for detection + prediction of the whole photo, ``message``
-    plain words for the user.
+    photo's pixels, ``n_faces`` faces in the photo, ``face`` the 48x48 uint8 face
+    as cut (``predict_faces(face)`` gives ``probs`` again), ``seconds`` for finding
+    and prediction of the whole photo, ``message`` plain words for the user.
     """
 
     probs: npt.NDArray[np.float32]
@@ -126,7 +129,7 @@ class Prediction:
     seconds: float
     message: str = ""
     angle: float = 0.0  # degrees the face was turned to come out upright
-    found_by: str = ""  # the detection pass that found it (face.find_faces)
+    found_by: str = ""  # the detector that found it (faces.FaceFinder)
 
     @property
     def found(self) -> bool:
@@ -141,7 +144,10 @@ class Prediction:
 class EmotionPredictor:
     """Predict emotion probabilities with a trained checkpoint.
 
-    Thread-safe for one caller at a time (a lock guards the session).
+    Thread-safe for one caller at a time (a lock guards the session). ``finder``
+    (a ``faces.FaceFinder`` or a preset name: "webcam", "live", "upload") is how
+    ``predict`` looks for faces unless a call says otherwise. ``calibrated`` tells
+    whether ``temperature`` came from a fitted calibration.json.
     """
 
     def __init__(
@@ -150,12 +156,16 @@ class EmotionPredictor:
         weights: dict[str, np.ndarray],
         source: str = "",
         temperature: float = 1.0,
+        finder: FaceFinder | str | None = None,
+        calibrated: bool | None = None,
     ):
         if not temperature > 0:
             raise CheckpointError(f"temperature must be > 0, got {temperature!r}")
         self.config = config
         self.source = source
         self.temperature = float(temperature)  # logits are divided by it
+        self.calibrated = temperature != 1.0 if calibrated is None else calibrated
+        self.finder = get_finder(finder)
         self._lock = threading.Lock()
         self._graph = tf.Graph()
         with self._graph.as_default():
@@ -172,26 +182,27 @@ class EmotionPredictor:
 
     @classmethod
     def from_checkpoint(
-        cls, path: str | Path | None = None, calibrated: bool = True
+        cls, path: str | Path | None = None, calibrated: bool = True,
+        finder: FaceFinder | str | None = None,
     ) -> EmotionPredictor:
         """Load ``checkpoints/<name>/`` (config.json, weights.npz); default: shipped.
 
         With ``calibrated`` the temperature in calibration.json (fitted on the
         held-back slice, ``emo_utils.calibration``) is applied, so a bar at 80%
-        is right about 80% of the time; without that file the temperature is 1."""
+        is right about 80% of the time; without that file the temperature is 1 and
+        a warning says the probabilities are uncalibrated (``.calibrated`` is
+        False)."""
         run = RunDir(path if path is not None else SHIPPED_CHECKPOINT)
         config = load_config(run)
-        temperature = 1.0
-        if calibrated:
-            try:
-                calibration = run.read_calibration() or {}
-                temperature = float(calibration.get("temperature", 1.0))
-            except (ValueError, TypeError) as err:
-                raise CheckpointError(
-                    f"{run.calibration_path} is not valid ({err}). Delete it to use "
-                    "uncalibrated probabilities, or refit it with `make eval`."
-                ) from err
-        return cls(config, load_weights(run.weights_path), str(run.path), temperature)
+        temperature = _read_temperature(run) if calibrated else None
+        if calibrated and temperature is None:
+            warnings.warn(
+                f"{relative_to_repo(run.calibration_path)} is missing: the "
+                "probabilities are uncalibrated (often overconfident). Fit the "
+                "temperature with `make eval` (python -m emo_utils eval).",
+                UserWarning, stacklevel=2)
+        return cls(config, load_weights(run.weights_path), str(run.path),
+                   temperature or 1.0, finder, calibrated=temperature is not None)
 
     def describe(self) -> str:
         """One line naming the checkpoint and its recorded accuracy (metrics.json)."""
@@ -228,12 +239,17 @@ class EmotionPredictor:
         if tta not in TTA_MODES:
             raise ValueError(f"tta must be one of {TTA_MODES}, got {tta!r}")
         faces = np.asarray(faces)
-        if faces.shape[-2:] != INPUT_SHAPE[:2]:
+        if faces.ndim not in (2, 3) or faces.shape[-2:] != INPUT_SHAPE[:2]:
             raise ValueError(
-                f"faces must be 48x48, got shape {faces.shape}; "
-                "use face.crop_face() to cut one from a photo"
+                f"faces must be 48x48, got shape {faces.shape}; for a photo use "
+                "predict(photo), or faces.crop_faces(photo) to cut them"
             )
-        x = to_model_input(faces)  # a new array: the caller's faces stay untouched
+        # a new array: the caller's faces stay untouched
+        return self._views_logits(to_model_input(faces), tta, batch_size)
+
+    def _views_logits(self, x: np.ndarray, tta: str | None,
+                batch_size: int) -> npt.NDArray[np.float32]:
+        """Logits (V,N,7) of network inputs (N,48,48,1) and their TTA views."""
         n_views = TTA_VIEWS[tta]
         # a chunk's views go through the network in one run (a webcam face's mirror
         # image then costs almost nothing); memory stays one batch of views
@@ -265,38 +281,44 @@ class EmotionPredictor:
 
     def predict(
         self,
-        image: npt.ArrayLike,
+        image: object,
         tta: str | None = DEFAULT_TTA,
-        center_crop_if_no_face: bool = False,
-        **detect: float,
+        finder: FaceFinder | str | None = None,
+        centre_if_no_face: bool = False,
+        channels: str = "RGB",
     ) -> Prediction:
-        """Find the largest face in a uint8 photo (RGB, grey or RGBA) and classify it.
+        """Find the largest face in a picture and classify it.
 
-        The photo is not modified. With ``center_crop_if_no_face`` the central square is
-        classified when no face is found (not when the image is blank); otherwise
-        the result has ``found == False``. ``tta`` as for ``predict_faces`` (default:
-        with the mirror image). ``detect``: ``max_side``, ``min_face``, ``thorough``
-        for ``face.find_faces``.
+        ``image``: a file path, encoded bytes (JPEG/PNG/WebP), a PIL image or a uint8
+        array (grey, RGB or RGBA; ``channels="BGR"`` for OpenCV's; floats in 0-1 are
+        scaled), see ``images.load_image``; it is not modified. ``finder``: a preset
+        ("webcam", "live", "upload") or ``FaceFinder``; default the predictor's.
+        With ``centre_if_no_face`` the central square is classified when no face is
+        found (not when the image is blank); otherwise the result has ``found ==
+        False``. ``tta`` as for ``predict_faces`` (default: with the mirror image).
         """
-        return self.predict_all(image, tta, center_crop_if_no_face, **detect)[0]
+        return self.predict_all(image, tta, finder, centre_if_no_face, channels)[0]
 
     def predict_all(
         self,
-        image: npt.ArrayLike,
+        image: object,
         tta: str | None = DEFAULT_TTA,
-        center_crop_if_no_face: bool = False,
-        **detect: float,
+        finder: FaceFinder | str | None = None,
+        centre_if_no_face: bool = False,
+        channels: str = "RGB",
     ) -> list[Prediction]:
-        """Every face in a uint8 photo, classified, largest first.
+        """Every face in a picture, classified, largest first.
 
         Same arguments as ``predict``. With no face the list holds one prediction
         with ``found == False`` (its message says why), so ``[0]`` always exists.
         All faces go through the network in one batch.
         """
         start = time.perf_counter()
-        crops = crop_faces(image, center_if_none=center_crop_if_no_face, **detect)
+        image = load_image(image)
+        finder = self.finder if finder is None else get_finder(finder)
+        crops = finder.crop(image, channels, centre_if_no_face)
         if not crops:
-            blank = center_crop_if_no_face and is_blank(to_gray(image))
+            blank = centre_if_no_face and is_blank(to_gray(image, channels))
             return [_no_face(time.perf_counter() - start, blank)]
         probs = self.predict_faces(np.stack([c.face for c in crops]), tta=tta)
         seconds = time.perf_counter() - start
@@ -317,6 +339,18 @@ class EmotionPredictor:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _read_temperature(run: RunDir) -> float | None:
+    """The fitted temperature of calibration.json, or None when there is none."""
+    try:
+        calibration = run.read_calibration()
+        return None if not calibration else float(calibration["temperature"])
+    except (ValueError, TypeError, KeyError) as err:
+        raise CheckpointError(
+            f"{run.calibration_path} is not valid ({err}). Delete it to use "
+            "uncalibrated probabilities, or refit it with `make eval`."
+        ) from err
 
 
 def _views(x: np.ndarray, tta: str | None) -> list[np.ndarray]:
@@ -344,7 +378,7 @@ def _shift(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
 
 def faces_message(crops: list[FaceCrop]) -> str:
     """What the user reads about the faces found (empty for one plain face)."""
-    if crops[0].used_center:
+    if crops[0].used_centre:
         return "No face found: predicting on the centre of the image."
     n = len(crops)
     return f"{n} faces found: each is labelled, largest first." if n > 1 else ""

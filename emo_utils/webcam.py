@@ -24,15 +24,13 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from .face import as_image_bytes, read_image, to_jpeg
+from .images import as_image_bytes, read_image, to_jpeg
 from .labels import EMOTIONS
 from .paths import DATA_DIRS, relative_to_repo
 from .predict import EmotionPredictor, Prediction
 
 ASSETS = Path(__file__).with_name("assets")
 SAMPLE_FACES = ("sample_face_happy.png", "sample_face_neutral.png")
-UPLOAD_DETECT = {"thorough": True}  # photos: every face, small ones and group photos
-LIVE_DETECT = {"rescue": False}  # live video: no Haar rescue passes, ~20 ms when empty
 LIVE_HINT = (" Live mode takes one quick look; Snapshot also tries the slower "
              "rescue passes.")
 LIVE_FPS = 15.0  # live mode's cap; a slower kernel gets fewer, fresh frames
@@ -302,12 +300,12 @@ class EmotionApp(widgets.VBox):
         self.predictor.predict_faces(np.zeros((1, 48, 48), np.uint8))  # warm up TF
 
     def handle_frame(self, data: str | bytes, source: str = "camera",
-                     detect: Mapping[str, object] | None = None
-                     ) -> Prediction | None:
+                     finder: str | None = None) -> Prediction | None:
         """Decode a frame (data URL, base64 or image bytes), find and classify every
         face, update the view; returns the largest face's prediction.
 
-        ``detect``: options for ``face.find_faces`` (``thorough``, ``rescue``...).
+        ``finder``: the ``faces.PRESETS`` name ("live", "upload"; default the
+        predictor's, "webcam").
         A payload that is not an image sets ``message`` and returns None.
         """
         start = time.perf_counter()
@@ -319,14 +317,14 @@ class EmotionApp(widgets.VBox):
         try:
             preds = self.predictor.predict_all(
                 image, tta="flip" if self.flip.value else None,
-                center_crop_if_no_face=self.center.value, **(detect or {}))
+                finder=finder, centre_if_no_face=self.center.value)
         except Exception as err:  # keep the app alive; say what went wrong
             log.exception("prediction failed")
             return self._fail(f"Prediction failed ({type(err).__name__}: {err}).")
         total = time.perf_counter() - start
         url = data if isinstance(data, str) and data.startswith("data:image/") \
             else _jpeg_data_url(image)
-        fast_only = detect is not None and detect.get("rescue") is False  # live
+        fast_only = finder == "live"  # no rescue passes
         self._last_frame = (raw, image)
         self.predictions = preds
         self._view = (url, image.shape[1::-1], fast_only)
@@ -361,7 +359,7 @@ class EmotionApp(widgets.VBox):
 
     def _camera_frame(self, frame: str) -> None:
         """A frame from the browser: live frames skip the slow rescue passes."""
-        self.handle_frame(frame, detect=LIVE_DETECT if self.camera.live else None)
+        self.handle_frame(frame, finder="live" if self.camera.live else None)
 
     def _chooser(self, n: int) -> int:
         """Show face buttons 1..n (hidden for n < 2); keep the user's choice while
@@ -406,7 +404,7 @@ class EmotionApp(widgets.VBox):
             upload = files[0]
             self.handle_frame(bytes(upload["content"]),
                               source=f"upload {upload.get('name', '')}".strip(),
-                              detect=UPLOAD_DETECT)
+                              finder="upload")
 
     def _fail(self, text: str) -> None:
         self.predictions, self.prediction = [], None
@@ -505,19 +503,19 @@ def group_photo() -> tuple[npt.NDArray[np.uint8], str]:
 
 
 def time_snapshot(predictor: EmotionPredictor, jpeg: bytes, runs: int = 100,
-                  warmup: int = 3, **detect: object) -> dict[str, float]:
+                  warmup: int = 3, finder: str | None = None) -> dict[str, float]:
     """Milliseconds from JPEG bytes to probabilities of every face (decode + detect +
-    crop + model); ``detect`` as for ``predict_all`` (``rescue=False``: live mode).
+    crop + model); ``finder`` as for ``predict_all`` ("live": live mode).
 
     Returns p50/p95/mean over ``runs`` calls, and the faces found: what one webcam
     snapshot costs the kernel.
     """
     for _ in range(warmup):
-        preds = predictor.predict_all(read_image(jpeg), **detect)
+        preds = predictor.predict_all(read_image(jpeg), finder=finder)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        preds = predictor.predict_all(read_image(jpeg), **detect)
+        preds = predictor.predict_all(read_image(jpeg), finder=finder)
         times.append(1000 * (time.perf_counter() - start))
     return {"p50_ms": float(np.percentile(times, 50)),
             "p95_ms": float(np.percentile(times, 95)),

@@ -9,12 +9,28 @@ import cv2
 import numpy as np
 import pytest
 
-from emo_utils import face
-from emo_utils.face import crop_face, cut_square, detect_faces, read_image, to_gray
+import emo_utils
+from emo_utils import faces
+from emo_utils.faces import HAAR_ONLY, FaceFinder, ScanSettings, cut_square, haar
+from emo_utils.images import ImageError, read_image, to_gray
 from emo_utils.paths import SHARED_DATA
+from emo_utils.preprocess import equalize_faces
 
-ASSETS = Path(face.__file__).with_name("assets")
+ASSETS = Path(emo_utils.__file__).with_name("assets")
 REAL = SHARED_DATA / "faces"
+
+
+def crop_face(image, centre_if_no_face=False, finder=None):
+    """The largest face's crop, or None."""
+    crops = faces.crop_faces(image, finder, centre_if_no_face=centre_if_no_face)
+    return crops[0] if crops else None
+
+
+def detect_faces(image, scan=None):
+    """The boxes of the fast Haar pass alone, largest first."""
+    finder = FaceFinder(first=(haar.FAST,), rescue=(), scan=scan or ScanSettings())
+    found = finder.find(image)
+    return [d.box for d in found]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +70,7 @@ def test_to_gray_follows_the_channel_order():
 
 
 @pytest.mark.parametrize(("image", "error", "match"), [
-    (np.zeros((8, 8), np.float32), TypeError, "uint8"),
+    (np.full((8, 8), 2.0, np.float32), ImageError, "values in 0-1"),
     (np.zeros((8, 8, 2), np.uint8), ValueError, "shape"),
     (np.zeros((0, 8), np.uint8), ValueError, "empty"),
 ])
@@ -77,18 +93,19 @@ def test_crop_is_fer_like(sample):
     np.testing.assert_array_equal(frame, before)  # input untouched
     assert crop.face.shape == (48, 48)
     assert crop.face.dtype == np.uint8
-    assert (crop.n_faces, crop.used_center) == (1, False)
-    assert crop.face.min() == 0  # equalised
-    assert crop.face.max() == 255
-    (_, _, w, _), (_, _, side, side_h) = face.find_faces(frame)[0].box, crop.box
-    assert side == side_h == round(w * (1 + 2 * face.MARGIN))
+    assert (crop.n_faces, crop.used_centre) == (1, False)
+    # as cut, not equalised: the model's preprocessing equalises every face once
+    np.testing.assert_array_equal(crop.face, cut_square(to_gray(frame), crop.box))
+    assert crop.face.min() > 0
+    (_, _, w, _), (_, _, side, side_h) = faces.find_faces(frame)[0].box, crop.box
+    assert side == side_h == round(w * (1 + 2 * faces.MARGIN))
     assert 0.9 * 160 < side < 1.3 * 160  # the pasted face square, a little more
 
 
 def test_blazeface_boxes_are_framed_like_the_haar_boxes(sample):
     """Both detectors' squares frame a face alike: FER2013's framing."""
     frame = frame_with(sample, 300, 150)
-    blaze = face.find_faces(frame)[0]
+    blaze = faces.find_faces(frame)[0]
     assert blaze.found_by == "blazeface"
     haar = detect_faces(frame)[0]
     assert iou(blaze.box, haar) > 0.7
@@ -123,15 +140,15 @@ def test_face_at_the_border_is_padded_not_shifted(sample, x, y, axis):
 
 def test_tiny_images(sample):
     tiny = cv2.resize(sample, (40, 40), interpolation=cv2.INTER_AREA)
-    crop = crop_face(tiny, center_if_none=True)
+    crop = crop_face(tiny, centre_if_no_face=True)
     assert crop.face.shape == (48, 48)
     x, y, w, h = crop.box
     assert 0.5 * 40 < w < 1.5 * 40  # found or centre: a box about the image's size
     assert crop_face(np.zeros((5, 7), np.uint8)) is None
     texture = np.random.default_rng(0).integers(0, 256, (5, 7), dtype=np.uint8)
-    centre = crop_face(texture, center_if_none=True)
+    centre = crop_face(texture, centre_if_no_face=True)
     assert centre.box == (1, 0, 5, 5)
-    assert centre.used_center
+    assert centre.used_centre
 
 
 @pytest.mark.parametrize("blank", [
@@ -141,9 +158,9 @@ def test_tiny_images(sample):
 ])
 def test_a_blank_image_is_no_face_even_with_the_centre_fallback(blank):
     """A flat picture is not a face to guess at (was: 'angry 84%' for one pixel)."""
-    assert face.is_blank(face.to_gray(blank))
-    assert crop_face(blank, center_if_none=True) is None
-    assert face.find_faces(blank) == []
+    assert faces.is_blank(to_gray(blank))
+    assert crop_face(blank, centre_if_no_face=True) is None
+    assert faces.find_faces(blank) == []
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -152,18 +169,16 @@ def test_noise_gives_no_face_in_any_pass(seed):
     noise = rng.integers(0, 256, (300, 300), dtype=np.uint8)
     smooth = cv2.GaussianBlur(noise, (0, 0), 3)
     for image in (noise, smooth):
-        assert face.find_faces(image, thorough=True) == []
+        assert faces.find_faces(image, "upload") == []
         assert crop_face(image) is None
 
 
 @pytest.mark.parametrize("blaze", [True, False])
-def test_a_face_filling_the_frame_is_found_once(sample, blaze, monkeypatch):
+def test_a_face_filling_the_frame_is_found_once(sample, blaze):
     """A tight crop (no background around the face): BlazeFace looks again with a
     border; without it, the fast Haar pass misses and the padded pass finds it."""
-    if not blaze:
-        monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])
     tight = cv2.resize(sample[22:138, 22:138], (300, 300))
-    found = face.find_faces(tight)
+    found = faces.find_faces(tight, None if blaze else HAAR_ONLY)
     assert len(found) == 1
     assert found[0].found_by in (("blazeface",) if blaze else
                                  ("padded", "contrast", "rotated"))
@@ -173,41 +188,41 @@ def test_a_face_filling_the_frame_is_found_once(sample, blaze, monkeypatch):
 
 @pytest.mark.parametrize("blaze", [True, False])
 @pytest.mark.parametrize("tilt", [30, -30])
-def test_a_tilted_face_is_found_and_cut_upright(sample, tilt, blaze, monkeypatch):
-    if not blaze:  # the Haar rescue passes: turned copies
-        monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])
+def test_a_tilted_face_is_found_and_cut_upright(sample, tilt, blaze):
+    finder = None if blaze else HAAR_ONLY  # the Haar rescue passes: turned copies
     frame = frame_with(sample, 240, 160)[..., 0]
     matrix = cv2.getRotationMatrix2D((320, 240), tilt, 1.0)
     tilted = cv2.warpAffine(frame, matrix, (640, 480), borderValue=90)
     assert detect_faces(tilted) == []  # the fast pass misses it ...
-    found = face.find_faces(tilted)
+    found = faces.find_faces(tilted, finder)
     assert len(found) == 1  # ... BlazeFace or a turned copy finds it, once
     assert found[0].found_by in (("blazeface",) if blaze else
                                  ("rotated", "second cascade"))
     assert abs(found[0].angle + tilt) <= 15  # turned back by about the tilt
-    turned = crop_face(tilted)
+    turned = crop_face(tilted, finder=finder)
     assert turned.angle == found[0].angle
     # The same square cut from the upright frame (the tilt was about the face
     # centre, so map the box centre back): the upright crop must match it.
     x, y, w, h = turned.box
     cx, cy = cv2.invertAffineTransform(matrix) @ np.array([x + w / 2, y + h / 2, 1])
-    reference = face.equalize_faces(
-        face.cut_square(frame, (round(cx - w / 2), round(cy - h / 2), w, h)))
-    as_is = face.equalize_faces(face.cut_square(tilted, turned.box))
+    reference = equalize_faces(
+        cut_square(frame, (round(cx - w / 2), round(cy - h / 2), w, h)))
+    as_is = equalize_faces(cut_square(tilted, turned.box))
+    upright = equalize_faces(turned.face)
 
     def corr(a, b):
         return np.corrcoef(a.astype(float).ravel(), b.astype(float).ravel())[0, 1]
 
     # upright (BlazeFace reads the tilt from the eyes, to within ~10 degrees) ...
-    assert corr(turned.face, reference) > (0.85 if blaze else 0.9)
+    assert corr(upright, reference) > (0.85 if blaze else 0.9)
     # ... where the plain cut is tilted
-    assert corr(as_is, reference) < min(0.65, corr(turned.face, reference) - 0.2)
+    assert corr(as_is, reference) < min(0.65, corr(upright, reference) - 0.2)
 
 
 def test_cut_square_turns_about_the_box_centre():
     img = np.zeros((100, 100), np.uint8)
     img[40:60, 20:80] = 255  # a horizontal bar through the centre
-    cut = face.cut_square(img, (20, 20, 60, 60), size=60, angle=90)
+    cut = cut_square(img, (20, 20, 60, 60), size=60, angle=90)
     assert cut[:, 25:35].mean() > 200  # now vertical
     assert cut[25:35, :10].mean() < 50
 
@@ -216,20 +231,20 @@ def test_three_faces_are_three_boxes_largest_first(sample):
     frame = np.full((480, 640), 90, np.uint8)
     for side, x, y in ((200, 10, 100), (150, 250, 40), (110, 460, 300)):
         frame[y:y + side, x:x + side] = cv2.resize(sample, (side, side))
-    found = face.find_faces(frame)
+    found = faces.find_faces(frame)
     assert len(found) == 3
     widths = [d.box[2] for d in found]
     assert widths == sorted(widths, reverse=True)
-    crops = face.crop_faces(frame)
+    crops = faces.crop_faces(frame)
     assert [c.n_faces for c in crops] == [3, 3, 3]
 
 
 def test_merge_keeps_one_box_per_face():
-    a = face.Detection((100, 100, 80, 80), 0.0, "fast")
-    b = face.Detection((105, 98, 78, 84), 0.0, "padded")  # the same face again
-    c = face.Detection((120, 120, 30, 30), 0.0, "small")  # a box inside it
-    d = face.Detection((300, 100, 60, 60), 0.0, "fast")  # another face
-    merged = face.merge_detections([a, b, c, d])
+    a = faces.Detection((100, 100, 80, 80), 0.0, "fast")
+    b = faces.Detection((105, 98, 78, 84), 0.0, "padded")  # the same face again
+    c = faces.Detection((120, 120, 30, 30), 0.0, "small")  # a box inside it
+    d = faces.Detection((300, 100, 60, 60), 0.0, "fast")  # another face
+    merged = faces.merge_detections([a, b, c, d])
     assert merged == [a, d]
 
 
@@ -239,7 +254,7 @@ def test_merge_keeps_one_box_per_face():
 ])
 def test_absurd_sizes_are_refused_before_any_work(shape, match):
     with pytest.raises(ValueError, match=match):
-        face.find_faces(np.zeros(shape, np.uint8))
+        faces.find_faces(np.zeros(shape, np.uint8))
     ok, png = cv2.imencode(".png", np.zeros(shape, np.uint8))
     with pytest.raises(ValueError, match=match):
         read_image(png.tobytes())  # refused from the header, before decoding
@@ -248,11 +263,11 @@ def test_absurd_sizes_are_refused_before_any_work(shape, match):
 def test_a_long_thin_image_within_limits_is_not_blown_up():
     """The short side is enlarged for the detector only within DETECT_MAX_SIDE."""
     strip = np.random.default_rng(0).integers(0, 256, (40, 390), dtype=np.uint8)
-    assert face.find_faces(strip) == []  # quick, and no huge intermediate image
+    assert faces.find_faces(strip) == []  # quick, and no huge intermediate image
 
 
 def test_uint16_images_get_the_16_bit_hint():
-    with pytest.raises(TypeError, match=r">> 8"):
+    with pytest.raises(ImageError, match=r">> 8"):
         to_gray(np.zeros((8, 8), np.uint16))
 
 
@@ -269,8 +284,8 @@ def test_no_face():
     scene = np.repeat(np.linspace(0, 255, 640, dtype=np.uint8)[None], 480, axis=0)
     assert detect_faces(scene) == []
     assert crop_face(scene) is None
-    crop = crop_face(scene, center_if_none=True)
-    assert (crop.box, crop.n_faces, crop.used_center) == ((80, 0, 480, 480), 0, True)
+    crop = crop_face(scene, centre_if_no_face=True)
+    assert (crop.box, crop.n_faces, crop.used_centre) == ((80, 0, 480, 480), 0, True)
 
 
 def test_read_image_accepts_what_the_browser_and_users_send(tmp_path):
@@ -308,32 +323,29 @@ def test_real_single_faces(name):
 def test_real_group_photo_uses_the_largest_face():
     image = read_image(REAL / "oarriaga_test_image.jpg")
     assert image.shape == (1536, 2048, 3)
-    boxes = detect_faces(image, max_side=1024, min_face=0.03)
+    boxes = detect_faces(image, haar.SMALL_FACE_SCAN)
     assert len(boxes) >= 5
-    x, y, w, h = crop_face(image, max_side=1024, min_face=0.03).box
+    x, y, w, h = crop_face(image, finder="upload").box
     assert w > 400  # the selfie face in the front
     assert 700 < x + w / 2 < 1300
 
 
 def test_a_small_face_in_a_large_photo_is_found_by_the_second_look():
-    from emo_utils.face import MIN_FACE, crop_face, detect_faces, read_image
-    from emo_utils.webcam import ASSETS
-
     face = read_image(ASSETS / "sample_face_happy.png", gray=True)
     canvas = np.full((1200, 1600), 128, np.uint8)
     small = cv2.resize(face, (150, 150))  # the face itself ~10% of the shorter side
     canvas[500:650, 700:850] = small
-    assert detect_faces(canvas, min_face=MIN_FACE) == []  # the fast webcam pass
+    assert detect_faces(canvas) == []  # the fast webcam pass
     crop = crop_face(canvas)
     assert crop is not None
-    assert not crop.used_center
+    assert not crop.used_centre
     x, y, w, h = crop.box
     assert 650 < x + w / 2 < 900
     assert 450 < y + h / 2 < 700
 
 
 def test_blazeface_finds_the_face_and_its_eyes(sample):
-    from emo_utils import blazeface
+    from emo_utils.faces import blazeface
 
     frame = frame_with(sample, 300, 150)[..., 0]
     found = blazeface.detect(frame)
@@ -350,7 +362,7 @@ def test_blazeface_finds_the_face_and_its_eyes(sample):
 
 
 def test_a_missing_detector_model_says_how_to_restore_it(monkeypatch, tmp_path):
-    from emo_utils import blazeface
+    from emo_utils.faces import blazeface
 
     monkeypatch.setattr(blazeface, "MODEL_FILE", tmp_path / "gone.tflite")
     blazeface._net.cache_clear()

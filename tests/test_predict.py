@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from emo_utils import EMOTIONS
-from emo_utils.face import read_image
+from emo_utils.images import read_image
 from emo_utils.predict import SHIPPED_CHECKPOINT, CheckpointError, EmotionPredictor
 
 ASSETS = Path(__file__).resolve().parent.parent / "emo_utils" / "assets"
@@ -78,7 +78,7 @@ def test_no_face_and_centre_crop(predictor):
     assert (pred.label, pred.box, pred.n_faces) == ("", None, 0)
     np.testing.assert_array_equal(pred.probs, np.zeros(7))
     assert "No face found" in pred.message
-    centre = predictor.predict(scene, center_crop_if_no_face=True)
+    centre = predictor.predict(scene, centre_if_no_face=True)
     assert centre.found
     assert centre.box == (40, 0, 240, 240)
     assert centre.probs.sum() == pytest.approx(1.0, abs=1e-5)
@@ -88,7 +88,7 @@ def test_no_face_and_centre_crop(predictor):
 @pytest.mark.parametrize("shape", [(1, 1), (240, 320)])
 def test_a_blank_image_gets_no_label_even_with_the_centre_fallback(predictor, shape):
     """One black pixel used to come back 'angry 84%'."""
-    pred = predictor.predict(np.zeros(shape, np.uint8), center_crop_if_no_face=True)
+    pred = predictor.predict(np.zeros(shape, np.uint8), centre_if_no_face=True)
     assert not pred.found
     assert pred.confidence == 0.0
     assert "blank" in pred.message
@@ -246,3 +246,63 @@ def test_views_run_in_chunks_give_the_same_logits(predictor):
     one_view = predictor.predict_logits(faces, None)[0]
     np.testing.assert_allclose(whole[0], one_view, atol=1e-4)  # view 0: the faces
     assert predictor.predict_logits(faces[:0], "flip").shape == (2, 0, 7)
+
+
+# ---- the front door: every form a photo comes in (issue: photos in, table out)
+
+
+@pytest.fixture(scope="module")
+def happy_file(tmp_path_factory, happy) -> Path:
+    path = tmp_path_factory.mktemp("photos") / "happy.jpg"
+    assert cv2.imwrite(str(path), cv2.cvtColor(happy, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def test_every_accepted_form_gives_the_same_face(predictor, happy, happy_file):
+    import PIL.Image
+
+    reference = predictor.predict(happy_file)
+    assert reference.label == "happy"
+    bgr = cv2.imread(str(happy_file))
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    forms = [str(happy_file), happy_file.read_bytes(), PIL.Image.open(happy_file),
+             rgb, rgb.astype(np.float32) / 255, rgb[..., 0]]
+    for form in forms:
+        pred = predictor.predict(form)
+        assert pred.label == "happy", type(form)
+        assert pred.box == pytest.approx(reference.box, abs=6), type(form)
+    assert predictor.predict(bgr, channels="BGR").box == reference.box
+    webp = cv2.imencode(".webp", bgr)[1].tobytes()
+    assert predictor.predict(webp).label == "happy"
+
+
+@pytest.mark.parametrize(("bad", "error", "match"), [
+    (None, ValueError, r"expected a picture \(a file path.*got None"),
+    (7, ValueError, r"got a int \(7\)"),
+    (np.zeros((0,), np.uint8), ValueError, r"the image is empty \(shape \(0,\)\)"),
+    (np.zeros((0, 10, 3), np.uint8), ValueError, "the image is empty"),
+    (np.full((8, 8), 200.0), ValueError, r"values in 0-1, got 200 to 200"),
+    (np.zeros((8, 8), bool), ValueError, "uint8"),
+    ("no/such/photo.jpg", FileNotFoundError, "no such file: no/such/photo.jpg"),
+    ("holiday.png", FileNotFoundError, "no such file: holiday.png"),
+])
+def test_bad_inputs_get_one_clear_message(predictor, bad, error, match):
+    with pytest.raises(error, match=match):
+        predictor.predict(bad)
+
+
+def test_a_file_that_is_not_an_image_is_named(predictor, tmp_path):
+    text = tmp_path / "notes.jpg"
+    text.write_text("shopping list")
+    with pytest.raises(ValueError, match=r"notes.jpg is not an image"):
+        predictor.predict(text)
+    with pytest.raises(ValueError, match="is a folder"):
+        predictor.predict(tmp_path)
+
+
+def test_a_missing_calibration_is_said_once_and_recorded(checkpoint_copy):
+    (checkpoint_copy / "calibration.json").unlink(missing_ok=True)
+    with pytest.warns(UserWarning, match="uncalibrated"):
+        plain = EmotionPredictor.from_checkpoint(checkpoint_copy)
+    assert plain.calibrated is False
+    assert EmotionPredictor.from_checkpoint().calibrated is True

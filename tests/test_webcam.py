@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from emo_utils import EMOTIONS, face, webcam
-from emo_utils.face import read_image
+from emo_utils import EMOTIONS, webcam
+from emo_utils.faces.blazeface import BlazeFaceDetector
+from emo_utils.images import read_image
 from emo_utils.predict import EmotionPredictor
 from emo_utils.webcam import (
     CHOSEN_COLOR,
@@ -192,7 +193,7 @@ def test_no_face_and_centre_option(app):
 
 
 def test_live_frames_skip_the_rescue_passes(app, monkeypatch):
-    monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])  # Haar only
+    monkeypatch.setattr(BlazeFaceDetector, "detect", lambda *a: [])  # Haar only
     tilted = jpeg_data_url(webcam.hard_face_examples()["tilted"])
     app.camera.live = True  # as webcam.js sets it before the first live frame
     app.camera.frame, app.camera.frame_id = tilted, 1
@@ -278,7 +279,7 @@ def test_a_tag_at_the_top_edge_goes_below_and_stays_in_the_picture():
 
 @pytest.mark.parametrize("name", ["tilted", "dark", "filling the frame"])
 def test_blazeface_finds_the_hard_faces_in_live_mode(predictor, name):
-    pred = predictor.predict(webcam.hard_face_examples()[name], rescue=False)
+    pred = predictor.predict(webcam.hard_face_examples()[name], finder="live")
     assert pred.found_by == "blazeface"
     assert pred.n_faces == 1
     if name == "tilted":  # turned by 40 degrees: cut upright by its eyes
@@ -295,9 +296,9 @@ def test_blazeface_finds_the_hard_faces_in_live_mode(predictor, name):
                                                ("filling the frame", "padded")])
 def test_hard_faces_are_found_by_their_rescue_pass(predictor, name, found_by,
                                                    monkeypatch):
-    monkeypatch.setattr(face, "_pass_blazeface", lambda gray, cfg: [])  # Haar only
+    monkeypatch.setattr(BlazeFaceDetector, "detect", lambda *a: [])  # Haar only
     image = webcam.hard_face_examples()[name]
-    assert not predictor.predict(image, rescue=False).found  # the fast pass misses it
+    assert not predictor.predict(image, finder="live").found  # the fast pass misses it
     pred = predictor.predict(image)
     assert pred.found_by == found_by
     assert pred.n_faces == 1

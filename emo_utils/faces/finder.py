@@ -1,0 +1,122 @@
+"""Find every face in a picture: detectors tried in order, as one ``FaceFinder``.
+
+BlazeFace (``blazeface``) looks first. On the photo proxy (600 PublicTest faces
+pasted into photo-like frames) it and the Haar fallback find 98.7% of the faces,
+where the Haar passes alone found 90.5%, and the app's accuracy there rose from
+52.8% to 62.2% (alexnet48); faces enlarged to fill the picture: 99.6% of 1000 found,
+against 95.8% (``benchmarks/results/faces.json``). Only when BlazeFace finds nothing
+does the fast Haar pass look, and only when that finds nothing either do the rescue
+passes run (``haar``). A 640x480 frame with one face costs about the same either
+way on an idle machine: p50 9.2 ms for the Haar fast pass, 10.1 ms with BlazeFace
+first (measured side by side, 2026-11-26). Not chosen: the ``mtcnn`` package (89%
+on web photos, but ~100 ms a frame and a second TensorFlow model in the process),
+and a check of each box by the ``alt`` cascade: a wrong box mostly means the face
+was missed, so the check turned wrong boxes into none and right boxes did not rise.
+
+``PRESETS`` name the three ways the app looks: ``"webcam"`` (a snapshot: every look
+until one finds a face), ``"live"`` (no rescue passes: an empty room would otherwise
+cost every frame ~0.2-1 s instead of ~20 ms) and ``"upload"`` (photos: the group
+passes also run when faces were found, so every face of a group photo is found).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy.typing as npt
+
+from ..images import check_image_size, to_gray
+from . import haar
+from .blazeface import BLAZEFACE
+from .crop import FaceCrop, centre_square, cut_square, is_blank, square_around
+from .detection import Detection, Detector, ScanSettings, merge_detections
+
+
+@dataclass(frozen=True)
+class FaceFinder:
+    """Detectors in order, and how they are combined.
+
+    ``first``: tried in order until one finds a face. ``rescue``: then, in order,
+    each runs only while nothing is found. ``always``: names of rescue detectors
+    that run even when faces were found (group photos). ``scan``: the Haar scans'
+    size settings. Overlapping boxes of one face are merged.
+    """
+
+    first: tuple[Detector, ...] = (BLAZEFACE, haar.FAST)
+    rescue: tuple[Detector, ...] = haar.RESCUE_PASSES
+    always: tuple[str, ...] = ()
+    scan: ScanSettings = ScanSettings()
+
+    def find(self, image: npt.ArrayLike, channels: str = "RGB") -> list[Detection]:
+        """Every face in a picture, largest first, each with the detector that
+        found it."""
+        gray = to_gray(image, channels)
+        check_image_size(gray.shape)
+        found: list[Detection] = []
+        for detector in self.first:
+            found = detector.detect(gray, self.scan)
+            if found:
+                break
+        for detector in self.rescue:
+            if not found or detector.name in self.always:
+                found += detector.detect(gray, self.scan)
+        return merge_detections(found)
+
+    def crop(self, image: npt.ArrayLike, channels: str = "RGB",
+             centre_if_no_face: bool = False) -> list[FaceCrop]:
+        """Every face cut to a FER2013-like 48x48 square, largest first.
+
+        A face found on a turned copy is cut upright. With none found,
+        ``centre_if_no_face`` uses the central square (``used_centre=True``) unless
+        the picture is blank: a flat image has no face to guess at."""
+        gray = to_gray(image, channels)
+        found = self.find(gray)
+        if not found:
+            if not centre_if_no_face or is_blank(gray):
+                return []
+            box = centre_square(gray.shape)
+            return [FaceCrop(cut_square(gray, box), box, 0, True)]
+        crops = []
+        for det in found:
+            box = square_around(det.box)
+            crops.append(FaceCrop(cut_square(gray, box, angle=det.angle), box,
+                                  len(found), False, det.angle, det.found_by))
+        return crops
+
+    def replace(self, **changes) -> FaceFinder:
+        """A copy with some fields changed (e.g. ``scan=ScanSettings(640, 0.05)``)."""
+        return dataclasses.replace(self, **changes)
+
+
+PRESETS = {
+    "webcam": FaceFinder(),
+    "live": FaceFinder(rescue=()),
+    "upload": FaceFinder(always=haar.GROUP_PASSES),
+}
+HAAR_ONLY = FaceFinder(first=(haar.FAST,))  # the finder before BlazeFace (tests, docs)
+
+
+def get_finder(finder: FaceFinder | str | None) -> FaceFinder:
+    """A ``FaceFinder`` from a preset name, a finder, or None (the webcam preset)."""
+    if finder is None:
+        return PRESETS["webcam"]
+    if isinstance(finder, FaceFinder):
+        return finder
+    if finder in PRESETS:
+        return PRESETS[finder]
+    raise ValueError(f"finder must be a FaceFinder or one of {sorted(PRESETS)}, "
+                     f"got {finder!r}")
+
+
+def find_faces(image: npt.ArrayLike, finder: FaceFinder | str | None = None,
+               channels: str = "RGB") -> list[Detection]:
+    """Every face in a picture with a preset (default "webcam") or finder."""
+    return get_finder(finder).find(image, channels)
+
+
+def crop_faces(image: npt.ArrayLike, finder: FaceFinder | str | None = None,
+               channels: str = "RGB", centre_if_no_face: bool = False
+               ) -> list[FaceCrop]:
+    """Every face as a 48x48 square (``FaceFinder.crop``); default preset "webcam"."""
+    return get_finder(finder).crop(image, channels, centre_if_no_face)
