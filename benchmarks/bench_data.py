@@ -27,7 +27,7 @@ TARGETS = {"first_load_s": 15.0, "cached_load_s": 1.0, "peak_rss_mb": 1536.0}
 CHILD = """
 import json, resource, sys, time
 import emo_utils.data as data
-from emo_utils.demo import load_demo_sample
+from emo_utils.data import load_demo_sample
 path = sys.argv[1]
 import_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()

@@ -4,8 +4,13 @@
 (model, train, predict and those that use them) do, each after ``emo_utils._compat``.
 """
 
-from .data import DataError, Dataset, load_fer2013
-from .demo import load_data_or_demo, load_demo_sample
+from .data import (
+    DataError,
+    Dataset,
+    load_data_or_demo,
+    load_demo_sample,
+    load_fer2013,
+)
 from .labels import EMOTIONS, NUM_CLASSES
 
 __all__ = [

@@ -470,7 +470,7 @@ def evaluate_or_load(
     Smoke runs (tests) use 300 faces for the augmented views, 100 for the photo
     proxy, and write nothing.
     """
-    from .demo import load_data_or_demo
+    from .data import load_data_or_demo
 
     dataset, is_demo, message = load_data_or_demo(data_path)
     if is_demo:

@@ -1,4 +1,7 @@
-"""emo_utils.data and emo_utils.fetch: formats, splits, errors, cache, real files."""
+"""emo_utils.data and emo_utils.fetch: formats, splits, errors, cache, real files.
+
+Patches hit the module that looks a name up: ``find._search_dirs`` (used by
+find_data), ``loader.read_source`` (used by load_fer2013)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,15 @@ import numpy as np
 import pytest
 
 from emo_utils import data, fetch, paths
-from emo_utils.data import DataError, Dataset, find_data, load_fer2013, read_fer_csv
+from emo_utils.data import (
+    DataError,
+    Dataset,
+    find,
+    find_data,
+    load_fer2013,
+    loader,
+    read_fer_csv,
+)
 from emo_utils.labels import EMOTIONS
 
 from .conftest import LFS_POINTER, make_fer_csv, make_fer_rows
@@ -25,7 +36,7 @@ from .helpers import write_cut_gzip
 TRAINING_COUNTS = [3995, 436, 4097, 7215, 4830, 3171, 4965]
 
 
-_REAL_SEARCH_DIRS = data._search_dirs
+_REAL_SEARCH_DIRS = find._search_dirs
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +45,7 @@ def _isolated(monkeypatch, tmp_path_factory, tmp_path):
     caches go to a fresh folder outside tmp_path (never ~/.cache)."""
     monkeypatch.delenv("EMO_DATA", raising=False)
     monkeypatch.setenv("EMO_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
-    monkeypatch.setattr(data, "_search_dirs", lambda: [tmp_path / "nowhere"])
+    monkeypatch.setattr(find, "_search_dirs", lambda: [tmp_path / "nowhere"])
 
 
 def _assert_same(dataset: Dataset, per_class: int = 2, seed: int = 0) -> None:
@@ -177,7 +188,7 @@ def test_search_order_path_then_env_then_default_dirs(tmp_path, monkeypatch):
     for folder in (env_dir, repo_data, shared):
         folder.mkdir()
     make_fer_csv(shared, name="fer2013.csv.gz")
-    monkeypatch.setattr(data, "_search_dirs", lambda: [repo_data, shared])
+    monkeypatch.setattr(find, "_search_dirs", lambda: [repo_data, shared])
     assert find_data() == shared / "fer2013.csv.gz"
     make_fer_csv(repo_data)
     assert find_data() == repo_data / "fer2013.csv"
@@ -188,8 +199,8 @@ def test_search_order_path_then_env_then_default_dirs(tmp_path, monkeypatch):
 
 
 def test_default_search_dirs_are_paths_data_dirs(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_search_dirs", _REAL_SEARCH_DIRS)
-    assert data._search_dirs() == list(paths.DATA_DIRS)
+    monkeypatch.setattr(find, "_search_dirs", _REAL_SEARCH_DIRS)
+    assert find._search_dirs() == list(paths.DATA_DIRS)
     assert paths.DATA_DIRS[0] == paths.REPO_ROOT / "data"
     assert data.REPO_ROOT == paths.REPO_ROOT  # still importable from emo_utils.data
     first, second = tmp_path / "first", tmp_path / "second"
@@ -215,7 +226,7 @@ def test_nothing_found_says_where_to_put_it(tmp_path):
 
 
 def test_zip_is_named_with_the_fix(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_search_dirs", lambda: [tmp_path])
+    monkeypatch.setattr(find, "_search_dirs", lambda: [tmp_path])
     with zipfile.ZipFile(tmp_path / "fer2013.zip", "w") as z:
         z.writestr("train/happy/Training_1.jpg", b"")
     with pytest.raises(DataError, match=r"fer2013\.zip: unzip it first"):
@@ -479,7 +490,7 @@ def test_cache_goes_to_the_user_cache_dir_and_is_used(
     def no_reading(*args, **kwargs):
         raise AssertionError("source was parsed again instead of the cache")
 
-    monkeypatch.setattr(data, "read_source", no_reading)
+    monkeypatch.setattr(loader, "read_source", no_reading)
     second = load_fer2013(fer_csv)
     np.testing.assert_array_equal(second.images, first.images)
     np.testing.assert_array_equal(second.usage, first.usage)
@@ -491,7 +502,7 @@ def test_a_cached_file_reached_another_way_is_named_as_reached(fer_csv, monkeypa
     (run from notebooks/) once reported the data as "shared/data/..."."""
     load_fer2013(fer_csv)
     monkeypatch.chdir(fer_csv.parent)
-    monkeypatch.setattr(data, "read_source", lambda *a, **k: pytest.fail("re-parsed"))
+    monkeypatch.setattr(loader, "read_source", lambda *a, **k: pytest.fail("re-parsed"))
     again = load_fer2013("fer2013.csv")
     assert again.source == "fer2013.csv"
 
@@ -584,7 +595,7 @@ def test_real_image_folder_sample(shared_data_dir):
 
 @pytest.mark.slow
 def test_real_fer2013_counts(shared_data_dir, monkeypatch):
-    monkeypatch.setattr(data, "_search_dirs", lambda: [shared_data_dir])
+    monkeypatch.setattr(find, "_search_dirs", lambda: [shared_data_dir])
     monkeypatch.delenv("EMO_CACHE_DIR")  # the real per-user cache, kept between runs
     dataset = load_fer2013()
     # the same file, whether or not ../shared is a link
@@ -619,7 +630,7 @@ def test_fetch_without_data_explains_and_fails(capsys):
 
 def test_fetch_says_to_put_data_in_the_first_data_dir(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(paths, "DATA_DIRS", (tmp_path / "mine", tmp_path / "shared"))
-    monkeypatch.setattr(data, "_search_dirs", lambda: list(paths.DATA_DIRS))
+    monkeypatch.setattr(find, "_search_dirs", lambda: list(paths.DATA_DIRS))
     assert fetch.main(["--no-download"]) == 1
     err = capsys.readouterr().err
     assert f"put it in\n         {tmp_path / 'mine'}/" in err

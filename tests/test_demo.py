@@ -1,13 +1,14 @@
-"""emo_utils.demo: the labelled stand-in for FER2013 is deterministic and learnable."""
+"""emo_utils.data.demo_sample: the labelled stand-in for FER2013 is deterministic
+and learnable."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from emo_utils import demo, paths
-from emo_utils.data import DataError, Dataset
-from emo_utils.demo import load_data_or_demo, load_demo_sample
+from emo_utils import paths
+from emo_utils.data import DataError, Dataset, load_data_or_demo, load_demo_sample
+from emo_utils.data import demo_sample as demo
 from emo_utils.labels import EMOTIONS
 
 

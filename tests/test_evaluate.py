@@ -155,7 +155,7 @@ def test_one_path_saves_an_evaluation(computed, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(Evaluation, "from_checkpoint", classmethod(lambda *a, **k: ev))
     monkeypatch.setattr("emo_utils.data.load_fer2013", lambda path: None)
     monkeypatch.setattr(
-        "emo_utils.demo.load_data_or_demo", lambda path: (None, False, "data.")
+        "emo_utils.data.load_data_or_demo", lambda path: (None, False, "data.")
     )
     assert evaluate.main(["--checkpoint", str(tmp_path), "--no-calibrate"]) == 0
     _, message = evaluate.evaluate_or_load(tmp_path)
@@ -168,7 +168,7 @@ def test_one_path_saves_an_evaluation(computed, monkeypatch, tmp_path, capsys):
 
 def test_without_fer2013_the_stored_evaluation_is_loaded(monkeypatch):
     monkeypatch.setattr(
-        "emo_utils.demo.load_data_or_demo", lambda path: (None, True, "demo")
+        "emo_utils.data.load_data_or_demo", lambda path: (None, True, "demo")
     )
     ev, message = evaluate.evaluate_or_load(REPO / "checkpoints" / "alexnet48")
     assert not ev.holds_predictions

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emo_utils"
 WITHOUT_TENSORFLOW = (
     "emo_utils",
     "emo_utils.data",
-    "emo_utils.demo",
+    "emo_utils.data.demo_sample",
     "emo_utils.labels",
     "emo_utils.explore",
     "emo_utils.ferplus",
@@ -22,9 +22,8 @@ WITHOUT_TENSORFLOW = (
     "emo_utils.curves",
     "emo_utils.evaluate",
 )
-# data.py (owned elsewhere) still has its own load_data_or_demo, which imports demo;
-# demo.py holds it now. When data.py drops it, this cycle is gone: delete the entry
-# (the test fails while it lists a cycle that no longer exists).
+# Known cycles awaiting a fix elsewhere (the test fails while it lists one that no
+# longer exists).
 PENDING: set[frozenset[str]] = set()
 
 
@@ -54,22 +53,43 @@ def _runtime_imports(node: ast.AST):
             yield from _runtime_imports(grandchild)
 
 
+def _sources(package: Path) -> dict[str, list[tuple[Path, int]]]:
+    """Each top-level module or subpackage (one node) -> its files and their depth."""
+    found = {p.stem: [(p, 0)] for p in package.glob("*.py")}
+    for init in package.glob("*/__init__.py"):
+        found[init.parent.name] = [
+            (p, len(p.relative_to(package).parts) - 1)
+            for p in sorted(init.parent.rglob("*.py"))
+        ]
+    for name in ("__init__", "__main__"):
+        found.pop(name, None)
+    return found
+
+
+def _imported(node: ast.Import | ast.ImportFrom, depth: int) -> set[str]:
+    """Top-level emo_utils names one import reaches, seen from a file ``depth`` deep;
+    imports inside a subpackage (siblings) reach nothing outside it."""
+    if isinstance(node, ast.Import):
+        return {a.name.split(".")[1] for a in node.names
+                if a.name.startswith("emo_utils.")}
+    if node.level == depth + 1 or (node.module or "").startswith("emo_utils"):
+        parts = (node.module or "").split(".")
+        inner = parts[0] if node.level else ".".join(parts[1:2])
+        return {inner} if inner else {a.name for a in node.names}
+    return set()
+
+
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
-    """Which emo_utils modules each module imports (function-level imports too)."""
-    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__"}
+    """Which emo_utils modules each module imports (function-level imports too);
+    a subpackage is one node holding the imports of all its files."""
+    sources = _sources(package)
     graph = {}
-    for name in modules:
-        tree = ast.parse((package / f"{name}.py").read_text())
+    for name, files in sources.items():
         deps = set()
-        for node in _runtime_imports(tree):
-            if isinstance(node, ast.Import):
-                deps |= {a.name.split(".")[1] for a in node.names
-                         if a.name.startswith("emo_utils.")}
-            elif node.level == 1 or (node.module or "").startswith("emo_utils"):
-                parts = (node.module or "").split(".")
-                inner = parts[0] if node.level == 1 else ".".join(parts[1:2])
-                deps |= {inner} if inner else {a.name for a in node.names}
-        graph[name] = (deps & modules) - {name}
+        for path, depth in files:
+            for node in _runtime_imports(ast.parse(path.read_text())):
+                deps |= _imported(node, depth)
+        graph[name] = (deps & set(sources)) - {name}
     return graph
 
 
@@ -115,6 +135,15 @@ def test_the_graph_sees_function_level_imports(tmp_path):
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n"
     )
     assert import_graph(tmp_path) == {"a": {"b"}, "b": set()}
+
+
+def test_the_graph_sees_a_subpackage_as_one_module(tmp_path):
+    (tmp_path / "a.py").write_text("from .sub import f\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "__init__.py").write_text("from .inner import f\n")
+    (tmp_path / "sub" / "inner.py").write_text("def f():\n    from ..b import g\n")
+    (tmp_path / "b.py").write_text("")
+    assert import_graph(tmp_path) == {"a": {"sub"}, "sub": {"b"}, "b": set()}
 
 
 def test_no_import_cycles_among_emo_utils_modules():

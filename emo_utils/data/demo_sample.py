@@ -13,14 +13,16 @@ import os
 import cv2
 import numpy as np
 
-from .data import DataNotFoundError, Dataset, load_fer2013
-from .labels import EMOTIONS, FACE_SIZE
-from .paths import relative_to_repo
+from ..labels import EMOTIONS, FACE_SIZE
+from ..paths import relative_to_repo
+from .dataset import DataNotFoundError, Dataset
+from .loader import load_fer2013
 
 DEMO_NOTE = (
-    "DEMO DATA, not FER2013: {n:,} cartoon faces drawn by emo_utils.demo, so "
-    "numbers and plots here say nothing about real faces. To use the real data, "
-    "put fer2013.csv in data/ (see `make data` and data/README.md)."
+    "DEMO DATA, not FER2013: {n:,} cartoon faces drawn by "
+    "emo_utils.data.demo_sample, so numbers and plots here say nothing about real "
+    "faces. To use the real data, put fer2013.csv in data/ (see `make data` and "
+    "data/README.md)."
 )
 _SCALE = 4  # draw at 4x, then shrink: smooth (anti-aliased) strokes
 _CANVAS = FACE_SIZE * _SCALE
