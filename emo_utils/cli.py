@@ -1,4 +1,4 @@
-"""Command line: ``python -m emo_utils train|eval|data|report|bench``.
+"""Command line: ``python -m emo_utils train|eval|predict|data|report|bench``.
 
 Expected problems (bad data, arguments, checkpoints) print one ``error: ...`` line on
 stderr and exit non-zero; anything else keeps its traceback (``EMO_DEBUG=1`` keeps it
@@ -140,6 +140,40 @@ def _bench(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _predict(args: argparse.Namespace) -> int:
+    """Label every face in photos; bad files are named on stderr, the rest go on."""
+    from .photos import predict_photos, summary_line
+
+    def report(name: str, why: str) -> None:
+        print(f"error: {name}: {why}", file=sys.stderr, flush=True)
+
+    result = predict_photos(args.paths, args.recursive, csv_path=args.csv,
+                            progress=sys.stderr.isatty(), on_error=report)
+    if not args.csv and len(result.table):
+        result.table.to_csv(sys.stdout, index=False)
+    print(summary_line(result, args.csv), file=sys.stderr if not args.csv
+          else sys.stdout)
+    if result.interrupted:
+        return 130
+    return 1 if result.failed else 0
+
+
+def _add_predict(sub) -> None:
+    predict = sub.add_parser(
+        "predict", help="label every face in photos -> a table (CSV)",
+        description="One row per face: file, face, x, y, w, h, the seven "
+        "probabilities and label; a photo with no face gets one row saying so. "
+        "Files that cannot be read are named on stderr and the batch goes on; the "
+        "exit status is 1 when any failed.")
+    predict.add_argument("paths", nargs="+", metavar="PATH",
+                         help="photo files, folders or glob patterns ('*.jpg')")
+    predict.add_argument("--csv", default=None, metavar="OUT.csv",
+                         help="write the table here, row by row (default: stdout)")
+    predict.add_argument("--recursive", action="store_true",
+                         help="also look in the folders' subfolders")
+    predict.set_defaults(func=_predict)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; expected errors become one ``error:`` line and exit 1."""
     try:
@@ -176,6 +210,7 @@ def _main(argv: list[str] | None) -> int:
     train.set_defaults(func=_train)
     for name, (_, text) in DELEGATED.items():
         sub.add_parser(name, help=text, add_help=False)
+    _add_predict(sub)
     bench = sub.add_parser("bench", help="run benchmarks/bench_*.py")
     bench.set_defaults(func=_bench)
     argv = sys.argv[1:] if argv is None else argv

@@ -123,8 +123,9 @@ def read_image(source: bytes | str | os.PathLike, gray: bool = False
         except (PIL.UnidentifiedImageError, OSError, ValueError) as err:
             what = f"{name} is not an image" if name else "not an image"
             raise ImageError(
-                f"{what}: could not decode {len(data)} bytes starting with "
-                f"{data[:12]!r}. Give a JPEG, PNG or WebP photo.") from err
+                f"{what} (or is damaged): could not decode {len(data)} bytes "
+                f"starting with {data[:12]!r}. Give a JPEG, PNG or WebP photo."
+            ) from err
     return image if gray else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 

@@ -1,0 +1,191 @@
+"""Photos in, table out: label every face in files, folders and globs.
+
+``predict_photos(paths)`` (and ``python -m emo_utils predict PATH...``) gives one row
+per face: ``file, face, x, y, w, h``, the seven probabilities named as the labels,
+``label``, and ``note``. A photo with no face gets one row whose note says so, never
+silence. A damaged or unreadable file does not stop the batch: it is reported with
+why (``on_error``), and the good rows are written to the CSV as they are made, so
+Ctrl-C keeps them.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .labels import EMOTIONS
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+COLUMNS = ("file", "face", "x", "y", "w", "h", *EMOTIONS, "label", "note")
+PROGRESS_FROM = 5  # files; fewer get no progress bar
+NO_FACE = "no face found"
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: the table, and the files that could not be read (name,
+    why)."""
+
+    table: pd.DataFrame
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def find_photos(paths: Iterable[str | os.PathLike], recursive: bool = False,
+                on_error: Callable[[str, str], None] | None = None) -> list[Path]:
+    """The photo files named by ``paths``: files as given, folders' photos (sorted;
+    subfolders with ``recursive``), and glob patterns. A path that matches nothing
+    is reported to ``on_error`` (and skipped)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found += sorted(p for p in path.glob(pattern)
+                            if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+        elif path.is_file():
+            found.append(path)
+        elif glob.has_magic(str(raw)):
+            matches = sorted(Path(p) for p in glob.glob(str(raw), recursive=recursive))
+            found += [p for p in matches if p.is_file()]
+            if not matches and on_error:
+                on_error(str(raw), "no file matches this pattern")
+        elif on_error:
+            on_error(str(raw), "no such file or folder")
+    return found
+
+
+def photo_rows(predictor, path: Path, finder="upload") -> list[dict]:
+    """The rows of one photo: one per face, largest first, or one saying no face."""
+    preds = predictor.predict_all(path, finder=finder)
+    if not preds[0].found:
+        return [{"file": str(path), "label": "", "note": NO_FACE}]
+    rows = []
+    for i, pred in enumerate(preds, start=1):
+        x, y, w, h = pred.box
+        probs = {name: round(float(p), 4) for name, p in zip(EMOTIONS, pred.probs,
+                                                              strict=True)}
+        rows.append({"file": str(path), "face": i, "x": x, "y": y, "w": w, "h": h,
+                     **probs, "label": pred.label, "note": ""})
+    return rows
+
+
+class CsvRows:
+    """Rows appended to a CSV file and flushed one by one, so an interrupted batch
+    keeps every row made before it stopped."""
+
+    def __init__(self, path: str | os.PathLike, columns: Iterable[str] = COLUMNS):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "w", newline="")  # closed by close()
+        self._writer = csv.DictWriter(self._file, fieldnames=list(columns))
+        self._writer.writeheader()
+        self.count = 0
+
+    def write(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            self._writer.writerow(row)
+            self.count += 1
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> CsvRows:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def predict_photos(paths: Iterable[str | os.PathLike] | str | os.PathLike,
+                   recursive: bool = False, predictor=None,
+                   csv_path: str | os.PathLike | None = None, progress: bool = True,
+                   on_error: Callable[[str, str], None] | None = None
+                   ) -> BatchResult:
+    """Label every face in the photos named by ``paths`` (files, folders, globs).
+
+    Returns a ``BatchResult``: ``table`` (one row per face, ``COLUMNS``), ``failed``
+    (file, why) for files that could not be read, ``interrupted`` after Ctrl-C
+    (the rows made so far are kept, and written to ``csv_path`` as they came)."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    failed: list[tuple[str, str]] = []
+
+    def fail(name: str, why: str) -> None:
+        failed.append((name, why))
+        if on_error:
+            on_error(name, why)
+
+    files = find_photos(paths, recursive, fail)
+    if predictor is None:
+        from .predict import EmotionPredictor
+
+        predictor = EmotionPredictor.from_checkpoint()
+    rows: list[dict] = []
+    sink = CsvRows(csv_path) if csv_path else None
+    interrupted = False
+    try:
+        for path in _progress(files, progress and len(files) >= PROGRESS_FROM):
+            try:
+                new = photo_rows(predictor, path)
+            except (ValueError, OSError) as err:  # ImageError is a ValueError
+                fail(str(path), " ".join(str(err).split()))
+                continue
+            rows += new
+            if sink:
+                sink.write(new)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if sink:
+            sink.close()
+    return BatchResult(_table(rows), failed, interrupted)
+
+
+def predict_folder(path: str | os.PathLike, recursive: bool = False,
+                   predictor=None) -> pd.DataFrame:
+    """One row per face in a folder's photos (see ``predict_photos``); files that
+    cannot be read are left out of the table (``predict_photos`` lists them)."""
+    return predict_photos([path], recursive, predictor, progress=False).table
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    return table.astype({"face": "Int64", "x": "Int64", "y": "Int64", "w": "Int64",
+                         "h": "Int64"})
+
+
+def _progress(files: list[Path], show: bool) -> Iterator[Path]:
+    if not show:
+        yield from files
+        return
+    from tqdm.auto import tqdm
+
+    yield from tqdm(files, desc="photos", unit="photo")
+
+
+def summary_line(result: BatchResult, csv_path: str | os.PathLike | None) -> str:
+    """One sentence on what the batch did, for the end of the command."""
+    table = result.table
+    photos = table["file"].nunique()
+    faces = int(table["face"].notna().sum())
+    no_face = int((table["note"] == NO_FACE).sum())
+    text = (f"{photos} photo{'s' * (photos != 1)}, {faces} face"
+            f"{'s' * (faces != 1)} labelled")
+    if no_face:
+        text += f", {no_face} with no face"
+    if result.failed:
+        text += f"; {len(result.failed)} file{'s' * (len(result.failed) != 1)} "
+        text += "could not be read (listed above)"
+    if csv_path:
+        text += f"; table in {csv_path}"
+    if result.interrupted:
+        text = "interrupted: " + text + " (the rows made before Ctrl-C are kept)"
+    return text + "."
