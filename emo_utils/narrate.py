@@ -1,6 +1,6 @@
 """Every sentence the notebooks show about their results, and every figure's title.
 
-The analysis modules (explore, ferplus, curves, metrics, saliency, evaluate) return
+The analysis modules (explore, ferplus, curves, metrics, saliency, scorecard) return
 facts; the functions here put facts into words and compute nothing beyond picking
 the largest or smallest of what they are given. Figures take their titles from here.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from .labels import EMOTIONS
+from .labels import EMOTIONS, TTA_NAMES
 from .paths import relative_to_repo
 
 if TYPE_CHECKING:
@@ -19,18 +19,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .curves import Gap
-    from .evaluate import Evaluation
     from .explore import Balance, MeanFaces, PixelStats, Problems
     from .ferplus import Agreement, LabelComparison
     from .metrics import ErrorShare, Mistakes
     from .saliency import SaliencyMaps
+    from .scorecard import Scorecard
 
-# Display names of the test-time augmentation modes (emo_utils.predict.TTA_MODES).
-TTA_NAMES: dict[str | None, str] = {
-    None: "no TTA",
-    "flip": "flip TTA",
-    "shift": "10-view TTA",
-}
 _WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 
 
@@ -220,7 +214,7 @@ def split_caveat(split: str) -> str:
     return f"Evaluated on the {split!r} split (not a standard FER2013 test split)."
 
 
-def stored_evaluation(ev: Evaluation) -> str:
+def stored_evaluation(ev: Scorecard) -> str:
     """What notebook 03 shows without FER2013: the stored evaluation."""
     return (
         "FER2013 is not on disk, so this notebook shows the STORED evaluation of "
@@ -230,14 +224,14 @@ def stored_evaluation(ev: Evaluation) -> str:
     )
 
 
-def evaluated(ev: Evaluation, data_message: str, saved: bool) -> str:
+def evaluated(ev: Scorecard, data_message: str, saved: bool) -> str:
     """What notebook 03 just did: which data, whether it wrote files, how long."""
     where = relative_to_repo(ev.run_dir.evaluation_path) if ev.run_dir else ""
     note = f" Wrote {where} and its figures." if saved else ""
     return f"{data_message}{note} Evaluated in {ev.seconds} s."
 
 
-def wrote(ev: Evaluation, paths: list[Path]) -> str:
+def wrote(ev: Scorecard, paths: list[Path]) -> str:
     """The files ``Evaluation.save`` wrote (the CLI's last line)."""
     figures = [p for p in paths if p.suffix == ".png"]
     rest = [relative_to_repo(p) for p in paths if p.suffix != ".png"]
@@ -247,13 +241,13 @@ def wrote(ev: Evaluation, paths: list[Path]) -> str:
     )
 
 
-def split(ev: Evaluation) -> str:
+def split(ev: Scorecard) -> str:
     return (
         f"**Test split: {ev.split}, {ev.scores.n} images.** {split_caveat(ev.split)}"
     )
 
 
-def headline(ev: Evaluation) -> str:
+def headline(ev: Scorecard) -> str:
     """Two sentences reading the headline numbers of an evaluation."""
     s = ev.scores
     low, high = s.accuracy_ci95
@@ -274,7 +268,7 @@ def headline(ev: Evaluation) -> str:
     return text
 
 
-def per_class(ev: Evaluation) -> str:
+def per_class(ev: Scorecard) -> str:
     """Which class is found most and least often, and its share of training."""
     per, share = ev.scores.per_class, ev.train_share
     best = max(per, key=lambda c: per[c]["recall"])
@@ -288,7 +282,7 @@ def per_class(ev: Evaluation) -> str:
     )
 
 
-def per_class_title(ev: Evaluation) -> str:
+def per_class_title(ev: Scorecard) -> str:
     per = ev.scores.per_class
     worst = min(EMOTIONS, key=lambda c: per[c]["f1"])
     return (
@@ -297,7 +291,7 @@ def per_class_title(ev: Evaluation) -> str:
     )
 
 
-def confusion(ev: Evaluation) -> str:
+def confusion(ev: Scorecard) -> str:
     """The top mix-ups of the confusion matrix in words."""
     top = ev.most_confused(3)
     if top.empty:
@@ -316,7 +310,7 @@ def confusion(ev: Evaluation) -> str:
     )
 
 
-def confusion_title(ev: Evaluation) -> str | None:
+def confusion_title(ev: Scorecard) -> str | None:
     ranked_pairs = ev.most_confused(1)
     if ranked_pairs.empty:
         return None
@@ -378,7 +372,7 @@ def mistakes(m: Mistakes | None) -> str:
     )
 
 
-def ferplus_score(ev: Evaluation) -> str:
+def ferplus_score(ev: Scorecard) -> str:
     """What changes when the test faces are scored against FER+ majority labels."""
     fer = ev.ferplus
     if fer is None:
@@ -401,7 +395,7 @@ def ferplus_score(ev: Evaluation) -> str:
     )
 
 
-def calibration(ev: Evaluation) -> str:
+def calibration(ev: Scorecard) -> str:
     """Sentences reading the calibration numbers."""
     s = ev.scores
     runner_up = (s.top2_accuracy - s.accuracy) / max(1 - s.accuracy, 1e-9)
@@ -414,7 +408,7 @@ def calibration(ev: Evaluation) -> str:
     )
 
 
-def reliability_title(ev: Evaluation) -> str:
+def reliability_title(ev: Scorecard) -> str:
     over = ev.scores.reliability.overconfidence
     verdict = (
         "overconfident"
@@ -426,7 +420,7 @@ def reliability_title(ev: Evaluation) -> str:
     return f"ECE {ev.scores.ece:.3f}: the model is {verdict}"
 
 
-def calibration_titles(ev: Evaluation) -> tuple[str, str]:
+def calibration_titles(ev: Scorecard) -> tuple[str, str]:
     """Titles of the before/after reliability diagrams."""
     return (
         f"raw network: ECE {ev.uncalibrated.ece:.3f}",
@@ -434,7 +428,7 @@ def calibration_titles(ev: Evaluation) -> tuple[str, str]:
     )
 
 
-def temperature_scaling(ev: Evaluation) -> str:
+def temperature_scaling(ev: Scorecard) -> str:
     """What temperature scaling did to the probabilities."""
     if ev.uncalibrated is None or ev.temperature == 1.0:
         return ("No temperature was fitted for this checkpoint: its probabilities "
@@ -467,7 +461,7 @@ def fitted_temperature(fitted) -> str:
     )
 
 
-def photo_proxy(ev: Evaluation) -> str:
+def photo_proxy(ev: Scorecard) -> str:
     """The real-photo proxy next to plain accuracy."""
     p = ev.photo_proxy
     if p is None:
@@ -501,7 +495,7 @@ def saliency(maps: SaliencyMaps | None) -> str:
     )
 
 
-def comparison(ev: Evaluation, anchors: list[dict]) -> str:
+def comparison(ev: Scorecard, anchors: list[dict]) -> str:
     """Our accuracy against each published anchor, in points."""
     ours = ev.scores.accuracy
     parts = [
@@ -516,7 +510,7 @@ def comparison(ev: Evaluation, anchors: list[dict]) -> str:
     )
 
 
-def stored_figures(ev: Evaluation, shown: list[Path]) -> str:
+def stored_figures(ev: Scorecard, shown: list[Path]) -> str:
     """What the stored-figures cell of notebook 03 shows, and where they live."""
     where = relative_to_repo(ev.run_dir.figures_dir) if ev.run_dir else "figures/"
     if ev.holds_predictions:

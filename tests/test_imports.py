@@ -21,6 +21,7 @@ WITHOUT_TENSORFLOW = (
     "emo_utils.narrate",
     "emo_utils.curves",
     "emo_utils.evaluate",
+    "emo_utils.scorecard",
 )
 # data.py (owned elsewhere) still has its own load_data_or_demo, which imports demo;
 # demo.py holds it now. When data.py drops it, this cycle is gone: delete the entry
