@@ -56,22 +56,36 @@ def _runtime_imports(node: ast.AST):
 
 
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
-    """Which emo_utils modules each module imports (function-level imports too)."""
-    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__"}
+    """Which emo_utils modules each module imports (function-level imports too).
+
+    A subpackage is one node: the union of its files' imports of other modules."""
+    files = {p.stem: [p] for p in package.glob("*.py")}
+    files.update({p.parent.name: sorted(p.parent.glob("*.py"))
+                  for p in package.glob("*/__init__.py")})
+    modules = set(files) - {"__init__", "__main__"}
     graph = {}
     for name in modules:
-        tree = ast.parse((package / f"{name}.py").read_text())
         deps = set()
-        for node in _runtime_imports(tree):
-            if isinstance(node, ast.Import):
-                deps |= {a.name.split(".")[1] for a in node.names
-                         if a.name.startswith("emo_utils.")}
-            elif node.level == 1 or (node.module or "").startswith("emo_utils"):
-                parts = (node.module or "").split(".")
-                inner = parts[0] if node.level == 1 else ".".join(parts[1:2])
-                deps |= {inner} if inner else {a.name for a in node.names}
+        for file in files[name]:
+            # a file of a subpackage reaches the package's modules with one dot more
+            top = 1 if file.parent == package else 2
+            deps |= _imported(ast.parse(file.read_text()), top)
         graph[name] = (deps & modules) - {name}
     return graph
+
+
+def _imported(tree: ast.AST, top: int) -> set[str]:
+    """The emo_utils modules one file imports; ``top``: the dots that reach them."""
+    deps = set()
+    for node in _runtime_imports(tree):
+        if isinstance(node, ast.Import):
+            deps |= {a.name.split(".")[1] for a in node.names
+                     if a.name.startswith("emo_utils.")}
+        elif node.level == top or (node.module or "").startswith("emo_utils"):
+            parts = (node.module or "").split(".")
+            inner = parts[0] if node.level == top else ".".join(parts[1:2])
+            deps |= {inner} if inner else {a.name for a in node.names}
+    return deps
 
 
 def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
