@@ -1,5 +1,7 @@
 """Command line: ``python -m emo_utils train|eval|predict|data|report|bench``.
 
+Every subcommand is declared here: one ``_add_<command>(sub)`` registers its
+arguments and a handler that calls plain functions of the module doing the work.
 Expected problems (bad data, arguments, checkpoints) print one ``error: ...`` line on
 stderr and exit non-zero; anything else keeps its traceback (``EMO_DEBUG=1`` keeps it
 for expected ones too).
@@ -15,11 +17,6 @@ from pathlib import Path
 
 DEFAULT_RUN_DIR = "checkpoints/{config}"
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
-DELEGATED = {  # subcommand: (module with a main(argv), help)
-    "eval": ("evaluate", "evaluate a checkpoint -> evaluation.json"),
-    "data": ("fetch", "find FER2013 or explain where to get it"),
-    "report": ("report", "results table for README.md from metrics files"),
-}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -188,6 +185,15 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emo_utils")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_report,
+                _add_bench):
+        add(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+# ------------------------------------------------------------ subcommands
+def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train a config (resumes an interrupted run)")
     train.add_argument("--config", default="alexnet48")
     train.add_argument("--epochs", type=int, default=None, help="default: the config's")
@@ -207,26 +213,91 @@ def _main(argv: list[str] | None) -> int:
         default=None,
         help="keep each epoch's weights from this epoch on (for weight averaging)",
     )
-    train.set_defaults(func=_train)
-    for name, (_, text) in DELEGATED.items():
-        sub.add_parser(name, help=text, add_help=False)
-    _add_predict(sub)
+    train.set_defaults(func=_checked_train)
+
+
+def _checked_train(args: argparse.Namespace) -> int:
+    """Check the arguments (exit 2 like argparse's own usage errors), then train."""
+    try:
+        _check_train_args(args)
+    except (ValueError, FileNotFoundError) as err:
+        _print_error(err)
+        return 2
+    return _train(args)
+
+
+def _add_eval(sub) -> None:
+    from .paths import SHIPPED_CHECKPOINT
+
+    ev = sub.add_parser("eval", help="evaluate a checkpoint -> evaluation.json")
+    ev.add_argument("--checkpoint", default=str(SHIPPED_CHECKPOINT),
+                    help="default: the shipped checkpoint")
+    ev.add_argument("--data", default=None, help="FER2013 file or folder")
+    ev.add_argument(
+        "--split", default=None, help="default: PrivateTest, else PublicTest"
+    )
+    ev.add_argument("--no-write", action="store_true", help="print only")
+    ev.add_argument(
+        "--no-calibrate", action="store_true",
+        help="keep calibration.json (default: refit the temperature first)",
+    )
+    ev.set_defaults(func=_eval)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from . import evaluate
+
+    return evaluate.run_eval(
+        checkpoint=args.checkpoint,
+        data=args.data,
+        split=args.split,
+        write=not args.no_write,
+        calibrate=not args.no_calibrate,
+    )
+
+
+def _add_data(sub) -> None:
+    from . import fetch
+
+    data = sub.add_parser(
+        "data",
+        help="find FER2013 or explain where to get it",
+        description=fetch.__doc__,
+    )
+    data.add_argument(
+        "--path", default=None, help="a FER2013 file or folder to check"
+    )
+    data.add_argument(
+        "--no-download",
+        action="store_true",
+        help="never call the Kaggle CLI, only report",
+    )
+    data.set_defaults(func=_data)
+
+
+def _data(args: argparse.Namespace) -> int:
+    from . import fetch
+
+    return fetch.run_data(path=args.path, allow_download=not args.no_download)
+
+
+def _add_report(sub) -> None:
+    report = sub.add_parser(
+        "report", help="results table for README.md from metrics files"
+    )
+    report.add_argument("--write", action="store_true", help="update README.md")
+    report.set_defaults(func=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from . import report
+
+    return report.run_report(write=args.write)
+
+
+def _add_bench(sub) -> None:
     bench = sub.add_parser("bench", help="run benchmarks/bench_*.py")
     bench.set_defaults(func=_bench)
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in DELEGATED:
-        # These hand the rest of the command line to their module's own parser.
-        from importlib import import_module
-
-        return import_module(f"emo_utils.{DELEGATED[argv[0]][0]}").main(argv[1:])
-    args = parser.parse_args(argv)
-    if args.command == "train":
-        try:
-            _check_train_args(args)
-        except (ValueError, FileNotFoundError) as err:
-            _print_error(err)
-            return 2  # like argparse's own usage errors
-    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -4,44 +4,39 @@ loaded, and the owner of every view of it (tables, figures, examples).
 ``Evaluation.from_checkpoint`` runs the network once per test-time augmentation mode
 and keeps the faces and probabilities (``predictions``); ``Evaluation.load`` reads
 the numbers back from ``evaluation.json`` (``predictions`` is None: no faces, no
-probabilities). ``save`` is the one way an evaluation is written (evaluation.json,
-its figures, the test summary in metrics.json), whether ``python -m emo_utils eval``
-(``main``) or notebook 03 (``evaluate_or_load``) asks.
+probabilities). The numbers, their JSON and their tables are an
+``emo_utils.scorecard.Scorecard``, which an Evaluation is. ``save`` is the one way an
+evaluation is written (evaluation.json, its figures, the test summary in
+metrics.json), whether ``python -m emo_utils eval`` (``run_eval``) or notebook 03
+(``evaluate_or_load``) asks.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from . import metrics, narrate, plots
-from .ferplus import FerPlusScore, score_against_majority
-from .labels import EMOTIONS, NUM_CLASSES
+from .ferplus import score_against_majority
+from .labels import EMOTIONS
 from .paths import SHIPPED_CHECKPOINT, relative_to_repo
-from .photo_proxy import PhotoProxyScore, score_photo_proxy
+from .photo_proxy import score_photo_proxy
 from .rundir import RunDir
 from .saliency import SaliencyMaps, occlusion_examples
-
-ANCHORS_PATH = Path(__file__).resolve().parent / "anchors.json"
-FORMAT = 2  # of evaluation.json
-# The confused pairs notebook 03 tells the story of (true, predicted).
-FOCUS_PAIRS = (
-    ("disgust", "angry"),
-    ("angry", "sad"),
-    ("surprise", "fear"),
-    ("fear", "sad"),
+from .scorecard import (  # noqa: F401  (notebook 03 calls evaluate.load_anchors)
+    FOCUS_PAIRS,
+    Scorecard,
+    load_anchors,
 )
+
 FIGURES = ("confusion", "per_class", "confused_pairs", "reliability")
 
 
@@ -56,7 +51,7 @@ class Predictions:
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Scorecard):
     """A checkpoint's predictions on one test split and every number read from them.
 
     ``predictions`` holds the faces and probabilities when the evaluation was computed
@@ -64,23 +59,7 @@ class Evaluation:
     need faces (mistakes, saliency) then return None.
     """
 
-    checkpoint: str  # the run directory, relative to the repository
-    data: str  # the FER2013 source it was computed on
-    split: str
-    created: str  # ISO time, UTC
-    trained_epochs: int | None
-    class_counts: dict[str, list[int]]  # Dataset.counts(): per split, per emotion
-    scores: metrics.Scores  # single view
-    tta: tuple[metrics.TTAScore, ...]  # one per TTA mode
-    ferplus: FerPlusScore | None  # None: not computed (older evaluations)
-    seconds: float
-    # the softmax temperature applied (calibration.json; 1: none) and the single-view
-    # reliability the raw network had without it; None in older evaluations
-    temperature: float = 1.0
-    uncalibrated: metrics.Reliability | None = None
-    photo_proxy: PhotoProxyScore | None = None  # the app's path on photo-like frames
     predictions: Predictions | None = field(default=None, repr=False, compare=False)
-    run_dir: RunDir | None = field(default=None, repr=False, compare=False)
     predictor: Any = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------ computing
@@ -145,141 +124,13 @@ class Evaluation:
         """True when the faces and probabilities are here (computed, not loaded)."""
         return self.predictions is not None
 
-    # ------------------------------------------------------------ files
-    def to_dict(self) -> dict[str, Any]:
-        """The evaluation.json content (numbers only, no faces or probabilities)."""
-        return {
-            "format": FORMAT,
-            "checkpoint": self.checkpoint,
-            "data": self.data,
-            "split": self.split,
-            "created": self.created,
-            "trained_epochs": self.trained_epochs,
-            "seconds": self.seconds,
-            "emotions": list(EMOTIONS),
-            "class_counts": self.class_counts,
-            "scores": self.scores.to_dict(),
-            "tta": [asdict(t) for t in self.tta],
-            "ferplus": asdict(self.ferplus) if self.ferplus else None,
-            "temperature": self.temperature,
-            "uncalibrated": asdict(self.uncalibrated) if self.uncalibrated else None,
-            "photo_proxy": asdict(self.photo_proxy) if self.photo_proxy else None,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any], run_dir: RunDir | None = None) -> Evaluation:
-        if d.get("format") != FORMAT or d.get("emotions") != list(EMOTIONS):
-            raise ValueError(
-                f"{run_dir.evaluation_path if run_dir else 'evaluation'} has format "
-                f"{d.get('format')!r}, expected {FORMAT} with the labels {EMOTIONS}; "
-                "re-create it with `python -m emo_utils eval --checkpoint <run dir>`."
-            )
-        return cls(
-            checkpoint=d["checkpoint"],
-            data=d["data"],
-            split=d["split"],
-            created=d["created"],
-            trained_epochs=d["trained_epochs"],
-            class_counts=d["class_counts"],
-            scores=metrics.Scores.from_dict(d["scores"]),
-            tta=tuple(
-                metrics.TTAScore(**{**t, "accuracy_ci95": tuple(t["accuracy_ci95"])})
-                for t in d["tta"]
-            ),
-            ferplus=FerPlusScore(**d["ferplus"]) if d.get("ferplus") else None,
-            seconds=d["seconds"],
-            temperature=d.get("temperature", 1.0),
-            uncalibrated=metrics.Reliability(**d["uncalibrated"])
-            if d.get("uncalibrated")
-            else None,
-            photo_proxy=PhotoProxyScore(**d["photo_proxy"])
-            if d.get("photo_proxy")
-            else None,
-            run_dir=run_dir,
-        )
-
-    @classmethod
-    def load(cls, checkpoint_dir: str | os.PathLike) -> Evaluation:
-        """Read checkpoint_dir/evaluation.json; a clear error when it was never
-        written."""
-        run_dir = RunDir(checkpoint_dir)
-        stored = run_dir.read_json(RunDir.EVALUATION)
-        if stored is None:
-            raise FileNotFoundError(
-                f"no {RunDir.EVALUATION} in {checkpoint_dir}: run "
-                f"`python -m emo_utils eval --checkpoint {checkpoint_dir}` "
-                "with FER2013 in data/ to create it."
-            )
-        return cls.from_dict(stored, run_dir)
-
     def save(self, run_dir: str | os.PathLike | None = None) -> list[Path]:
         """Write the figures, evaluation.json and (when the run has a metrics.json)
         its test summary; returns the paths written."""
         target = RunDir(run_dir) if run_dir is not None else self.run_dir
-        paths = self.save_figures(target.figures_dir)
-        paths.append(target.write_json(RunDir.EVALUATION, _rounded(self.to_dict())))
-        run_metrics = target.read_metrics()
-        if run_metrics is not None:
-            run_metrics.setdefault("test", {})[self.split] = self.test_summary()
-            paths.append(target.write_metrics(_rounded(run_metrics)))
-        return paths
+        return self.save_figures(target.figures_dir) + self.write(target)
 
-    def test_summary(self) -> dict[str, Any]:
-        """The headline numbers metrics.json keeps under "test" -> split.
-
-        "accuracy_tta" is the 10-view "shift" mode, fixed in advance rather than
-        picked as the best mode afterwards.
-        """
-        s = self.scores
-        return {
-            "n": s.n,
-            "accuracy": s.accuracy,
-            "accuracy_ci95": list(s.accuracy_ci95),
-            "accuracy_flip": _accuracy(self.tta_score("flip")),
-            "accuracy_tta": _accuracy(self.tta_score("shift")),
-            "top2_accuracy": s.top2_accuracy,
-            "macro_f1": s.macro_f1,
-            "per_class_recall": {c: v["recall"] for c, v in s.per_class.items()},
-            "ece": s.ece,
-            "ece_flip": _ece(self.tta_score("flip")),
-            "ece_uncalibrated": self.uncalibrated.ece if self.uncalibrated else None,
-            "temperature": self.temperature,
-            **self._photo_summary(),
-        }
-
-    def _photo_summary(self) -> dict[str, Any]:
-        proxy = self.photo_proxy
-        if proxy is None:
-            return {}
-        return {
-            "photo_proxy_accuracy": proxy.photo_accuracy,
-            "photo_proxy_gap": proxy.gap,
-            "photo_proxy_found": proxy.found_rate,
-        }
-
-    # ------------------------------------------------------------ views
-    def tta_score(self, mode: str | None) -> metrics.TTAScore | None:
-        """The score of one TTA mode (emo_utils.predict.TTA_MODES), if evaluated."""
-        return next((t for t in self.tta if t.mode == mode), None)
-
-    @property
-    def train_share(self) -> pd.Series:
-        """Each emotion's share of the Training split (fraction), by emotion."""
-        train = np.asarray(self.class_counts.get("Training", [0] * NUM_CLASSES))
-        return pd.Series(train / max(train.sum(), 1), index=list(EMOTIONS))
-
-    def most_confused(self, top: int = 8) -> pd.DataFrame:
-        """The ``top`` (true, predicted) mix-ups by share of the true class."""
-        return metrics.most_confused(self.scores.confusion, top)
-
-    def error_share(self, top: int = 3) -> metrics.ErrorShare:
-        return metrics.error_share(self.scores.confusion, top)
-
-    def pair_rates(self, pairs=FOCUS_PAIRS) -> pd.DataFrame:
-        """Both directions' error rates of each pair, with the training counts."""
-        train = self.class_counts.get("Training", [0] * NUM_CLASSES)
-        return metrics.pair_rates(self.scores.confusion, train, pairs)
-
+    # ------------------------------------------------------------ views of the faces
     def mistakes(self) -> metrics.Mistakes | None:
         """How wrong the wrong answers are; None without predictions."""
         if not self.holds_predictions:
@@ -324,67 +175,6 @@ class Evaluation:
             predictor, p.images[:n], p.labels[:n], p.probs[None][:n], pairs, seed
         )
 
-    def tta_table(self) -> pd.DataFrame:
-        """Accuracy, 95% CI, macro-F1 and calibration error per TTA mode."""
-        rows = [
-            {
-                "test-time augmentation": narrate.TTA_NAMES[t.mode],
-                "images": t.n,
-                "accuracy": round(t.accuracy, 4),
-                "95% CI": f"{t.accuracy_ci95[0]:.3f}-{t.accuracy_ci95[1]:.3f}",
-                "macro-F1": round(t.macro_f1, 4),
-                "ECE": None if t.ece is None else round(t.ece, 4),
-            }
-            for t in self.tta
-        ]
-        return pd.DataFrame(rows).set_index("test-time augmentation")
-
-    def per_class_table(self, digits: int | None = 3) -> pd.DataFrame:
-        """scikit-learn's per-class report (precision, recall, F1, support)."""
-        table = pd.DataFrame(self.scores.per_class).T.rename_axis("emotion")
-        table = table if digits is None else table.round(digits)
-        return table.astype({"support": int})
-
-    def results_table(self, anchors: list[dict] | None = None) -> pd.DataFrame:
-        """Our checkpoint (per TTA mode, and its held-back accuracy from metrics.json)
-        next to the published anchors, best first."""
-        anchors = load_anchors() if anchors is None else anchors
-        rows = [self._result_row(t) for t in self.tta if t.n == self.scores.n]
-        run_metrics = self.run_dir.read_metrics() if self.run_dir else None
-        if run_metrics and "best_held_back_acc" in run_metrics:
-            rows.append(
-                {
-                    "model": f"ours: {Path(self.checkpoint).name}, held-back slice "
-                    "of Training",
-                    "accuracy": run_metrics["best_held_back_acc"],
-                    "95% CI": "",
-                    "split": "Training hold-out "
-                    f"(n={run_metrics.get('held_back_size', '?')})",
-                    "source": f"{self.checkpoint}/{RunDir.METRICS}",
-                }
-            )
-        rows += [_anchor_row(a) for a in anchors]
-        columns = ["model", "accuracy", "95% CI", "split", "source"]
-        return (
-            pd.DataFrame(rows, columns=columns)
-            .round({"accuracy": 3})
-            .sort_values("accuracy", ascending=False)
-            .reset_index(drop=True)
-        )
-
-    def _result_row(self, t: metrics.TTAScore) -> dict[str, Any]:
-        low, high = t.accuracy_ci95
-        name = f"ours: {Path(self.checkpoint).name}"
-        if t.mode is not None:
-            name += f" + {narrate.TTA_NAMES[t.mode]}"
-        return {
-            "model": name,
-            "accuracy": t.accuracy,
-            "95% CI": f"{low:.3f}-{high:.3f}",
-            "split": f"{self.split} (n={self.scores.n})",
-            "source": f"{self.checkpoint}/{RunDir.EVALUATION}",
-        }
-
     # ------------------------------------------------------------ figures
     def plot_confusion(self):
         """Counts (left) and % of each true class (right), titled by the worst pair."""
@@ -425,16 +215,8 @@ class Evaluation:
 
     def save_figures(self, folder: str | os.PathLike) -> list[Path]:
         """Save the figures the no-data fallback of notebook 03 shows."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        plots.set_style()
-        paths = []
-        for name in FIGURES:
-            fig = getattr(self, f"plot_{name}")()
-            fig.savefig(folder / f"{name}.png")
-            plt.close(fig)
-            paths.append(folder / f"{name}.png")
-        return paths
+        makers = {name: getattr(self, f"plot_{name}") for name in FIGURES}
+        return plots.save_figures(makers, folder)
 
     def stored_figures(self) -> list[Path]:
         """The saved figures to show instead of recomputing: none when this evaluation
@@ -452,11 +234,6 @@ def choose_test_split(dataset) -> str:
         if name in names:
             return name
     return names[-1]
-
-
-def load_anchors(path: str | os.PathLike = ANCHORS_PATH) -> list[dict]:
-    """Published accuracies with their citations (emo_utils/anchors.json)."""
-    return json.loads(Path(path).read_text())["anchors"]
 
 
 def evaluate_or_load(
@@ -485,6 +262,32 @@ def evaluate_or_load(
     if not smoke:
         evaluation.save()
     return evaluation, narrate.evaluated(evaluation, message, saved=not smoke)
+
+
+def run_eval(
+    checkpoint: str | os.PathLike = SHIPPED_CHECKPOINT,
+    data: str | os.PathLike | None = None,
+    split: str | None = None,
+    write: bool = True,
+    calibrate: bool = True,
+) -> int:
+    """``python -m emo_utils eval``: refit the temperature, evaluate, print, save.
+
+    Without ``write`` nothing is written, not even calibration.json; returns the
+    exit code (errors are raised for the command line to print).
+    """
+    from .data import load_fer2013
+
+    dataset = load_fer2013(data)
+    if calibrate and write:
+        fitted = calibrate_checkpoint(checkpoint, dataset)
+        print(narrate.fitted_temperature(fitted))
+    evaluation = Evaluation.from_checkpoint(checkpoint, dataset, split)
+    print(narrate.headline(evaluation))
+    print(narrate.split_caveat(evaluation.split))
+    if write:
+        print(narrate.wrote(evaluation, evaluation.save()))
+    return 0
 
 
 def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
@@ -539,35 +342,6 @@ def _inherit_calibration(run_dir: RunDir, trained: dict[str, Any]):
     return Calibration(**inherited)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m emo_utils eval --checkpoint DIR [--data PATH] [--split NAME]``."""
-    from .data import load_fer2013
-
-    parser = argparse.ArgumentParser(prog="python -m emo_utils eval")
-    parser.add_argument("--checkpoint", default=str(SHIPPED_CHECKPOINT),
-                        help="default: the shipped checkpoint")
-    parser.add_argument("--data", default=None, help="FER2013 file or folder")
-    parser.add_argument(
-        "--split", default=None, help="default: PrivateTest, else PublicTest"
-    )
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument(
-        "--no-calibrate", action="store_true",
-        help="keep calibration.json (default: refit the temperature first)",
-    )
-    args = parser.parse_args(argv)
-    dataset = load_fer2013(args.data)
-    if not (args.no_calibrate or args.no_write):
-        fitted = calibrate_checkpoint(args.checkpoint, dataset)
-        print(narrate.fitted_temperature(fitted))
-    evaluation = Evaluation.from_checkpoint(args.checkpoint, dataset, args.split)
-    print(narrate.headline(evaluation))
-    print(narrate.split_caveat(evaluation.split))
-    if not args.no_write:
-        print(narrate.wrote(evaluation, evaluation.save()))
-    return 0
-
-
 # ---------------------------------------------------------------- helpers
 def _load_predictor(run_dir: RunDir, calibrated: bool = True):
     """The checkpoint's EmotionPredictor (TensorFlow loads here, patches first)."""
@@ -592,34 +366,3 @@ def _predict(predictor, images, max_tta_images: int | None):
         if mode is None:
             raw = calibrated_probs(logits, 1.0)
     return probs, raw
-
-
-def _accuracy(score: metrics.TTAScore | None) -> float | None:
-    return None if score is None else score.accuracy
-
-
-def _ece(score: metrics.TTAScore | None) -> float | None:
-    return None if score is None else score.ece
-
-
-def _anchor_row(a: dict) -> dict[str, Any]:
-    pm = a.get("plus_minus")
-    return {
-        "model": a["name"],
-        "accuracy": a["accuracy"],
-        "95% CI": f"+/-{pm:.2f}" if pm else "",
-        "split": a["split"],
-        "source": a.get("cite", a["source"]),
-    }
-
-
-def _rounded(value, digits: int = 5):
-    """Floats rounded for a readable, diff-friendly JSON file."""
-    if isinstance(value, float):
-        return round(value, digits)
-    if isinstance(value, dict):
-        return {k: _rounded(v, digits) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_rounded(v, digits) for v in value]
-    return value
-

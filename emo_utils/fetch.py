@@ -7,7 +7,6 @@ Exit code 0 when usable data is found (or downloaded), 1 otherwise.
 
 from __future__ import annotations
 
-import argparse
 import io
 import shutil
 import subprocess
@@ -147,30 +146,21 @@ def download(data_dir: Path) -> Path | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m emo_utils data [--path P] [--no-download]`` -> exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m emo_utils data", description=__doc__
-    )
-    parser.add_argument(
-        "--path", default=None, help="a FER2013 file or folder to check"
-    )
-    parser.add_argument(
-        "--no-download",
-        action="store_true",
-        help="never call the Kaggle CLI, only report",
-    )
-    args = parser.parse_args(argv)
+def run_data(path: str | Path | None = None, allow_download: bool = True) -> int:
+    """``python -m emo_utils data``: report the data at ``path`` (or found), else
+    download it with the Kaggle CLI when ``allow_download`` and ready, else explain.
+
+    Returns the exit code: 0 with usable data, 1 otherwise (errors printed here)."""
     data_dir = paths.DATA_DIRS[0]
-    found = args.path
+    found = path
     try:
-        find_data(args.path)
+        find_data(path)
     except DataError as err:
-        if args.path is not None:
+        if path is not None:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"No FER2013 found. {err}\n", file=sys.stderr)
-        if args.no_download or not kaggle_ready():
+        if not allow_download or not kaggle_ready():
             print(HOW_TO_GET.format(data_dir=data_dir), file=sys.stderr)
             return 1
         found = download(data_dir)
@@ -178,7 +168,3 @@ def main(argv: list[str] | None = None) -> int:
             print(HOW_TO_GET.format(data_dir=data_dir), file=sys.stderr)
             return 1
     return report(found)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,6 +7,10 @@ returns its matplotlib Figure (None when given None: data the notebook does not 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +42,21 @@ def set_style() -> None:
             "figure.constrained_layout.use": True,
         }
     )
+
+
+def save_figures(makers: dict[str, Callable], folder: str | os.PathLike) -> list[Path]:
+    """Draw each figure (name: function returning it), save it as folder/name.png and
+    close it; one at a time, so a long list never holds every figure in memory."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    set_style()
+    paths = []
+    for name, make in makers.items():
+        fig = make()
+        fig.savefig(folder / f"{name}.png")
+        plt.close(fig)
+        paths.append(folder / f"{name}.png")
+    return paths
 
 
 def _axes(ax, figsize):

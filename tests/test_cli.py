@@ -69,10 +69,10 @@ def test_eval_of_a_missing_checkpoint_prints_one_line(capsys, tmp_path, fer_csv)
 def test_unexpected_errors_keep_their_traceback(monkeypatch):
     from emo_utils import report
 
-    def broken(argv):
+    def broken(**kwargs):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(report, "main", broken)
+    monkeypatch.setattr(report, "run_report", broken)
     with pytest.raises(KeyError, match="a bug"):
         main(["report"])
 

@@ -343,7 +343,7 @@ def test_gzip_garbled_in_the_middle_is_a_data_error(tmp_path):
 
 def test_make_data_reports_a_cut_gzip_in_one_line(tmp_path, capsys):
     path = write_cut_gzip(tmp_path)
-    assert fetch.main(["--path", str(path)]) == 1
+    assert fetch.run_data(path=str(path)) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1
     assert err[0].startswith("error: fer2013.csv.gz is cut short")
@@ -612,7 +612,7 @@ def test_real_fer2013_counts(shared_data_dir, monkeypatch):
 
 
 def test_fetch_reports_what_it_found(fer_csv, capsys):
-    assert fetch.main(["--path", str(fer_csv)]) == 0
+    assert fetch.run_data(path=str(fer_csv)) == 0
     out = capsys.readouterr().out
     assert f"found: {fer_csv}" in out
     assert "Training" in out
@@ -621,7 +621,7 @@ def test_fetch_reports_what_it_found(fer_csv, capsys):
 
 
 def test_fetch_without_data_explains_and_fails(capsys):
-    assert fetch.main(["--no-download"]) == 1
+    assert fetch.run_data(allow_download=False) == 1
     err = capsys.readouterr().err
     assert fetch.COMPETITION in err
     assert "msambare/fer2013" in err
@@ -631,14 +631,14 @@ def test_fetch_without_data_explains_and_fails(capsys):
 def test_fetch_says_to_put_data_in_the_first_data_dir(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(paths, "DATA_DIRS", (tmp_path / "mine", tmp_path / "shared"))
     monkeypatch.setattr(find, "_search_dirs", lambda: list(paths.DATA_DIRS))
-    assert fetch.main(["--no-download"]) == 1
+    assert fetch.run_data(allow_download=False) == 1
     err = capsys.readouterr().err
     assert f"put it in\n         {tmp_path / 'mine'}/" in err
     assert str(paths.REPO_ROOT / "data") not in err
 
 
 def test_fetch_bad_file_fails(html_csv, capsys):
-    assert fetch.main(["--path", str(html_csv)]) == 1
+    assert fetch.run_data(path=str(html_csv)) == 1
     assert "HTML page" in capsys.readouterr().err
 
 
@@ -668,7 +668,7 @@ def test_unpack_competition_zip_and_image_zip(tmp_path):
 
 
 def test_fetch_downloads_with_kaggle_and_verifies(tmp_path, monkeypatch, capsys):
-    """A fake kaggle CLI 'downloads' the image zip; main unpacks and loads it."""
+    """A fake kaggle CLI 'downloads' the image zip; run_data unpacks and loads it."""
     images_dir = tmp_path / "img"
     _write_image_folder(images_dir)
     calls = []
@@ -686,7 +686,7 @@ def test_fetch_downloads_with_kaggle_and_verifies(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr(paths, "DATA_DIRS", (tmp_path / "repo" / "data",))
     monkeypatch.setattr(fetch, "kaggle_ready", lambda: True)
     monkeypatch.setattr(fetch.subprocess, "run", fake_run)
-    assert fetch.main([]) == 0
+    assert fetch.run_data() == 0
     assert [c[1] for c in calls] == ["competitions", "datasets"]
     assert "msambare/fer2013" in calls[1]
     data_dir = tmp_path / "repo" / "data"

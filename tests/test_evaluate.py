@@ -157,7 +157,7 @@ def test_one_path_saves_an_evaluation(computed, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(
         "emo_utils.data.load_data_or_demo", lambda path: (None, False, "data.")
     )
-    assert evaluate.main(["--checkpoint", str(tmp_path), "--no-calibrate"]) == 0
+    assert evaluate.run_eval(checkpoint=tmp_path, calibrate=False) == 0
     _, message = evaluate.evaluate_or_load(tmp_path)
     assert saved == [ev, ev]
     assert narrate.split_caveat("PublicTest") in capsys.readouterr().out

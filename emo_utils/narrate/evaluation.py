@@ -1,209 +1,26 @@
-"""Every sentence the notebooks show about their results, and every figure's title.
+"""Notebook 03's and the eval command's sentences, and the evaluation figures' titles.
 
-The analysis modules (explore, ferplus, curves, metrics, saliency, evaluate) return
-facts; the functions here put facts into words and compute nothing beyond picking
-the largest or smallest of what they are given. Figures take their titles from here.
+Why they read a Scorecard (the numbers only): the words need no network, faces or
+figures, so this module depends on emo_utils.scorecard and never on evaluate.
 """
 
 from __future__ import annotations
 
-from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .labels import EMOTIONS
-from .paths import relative_to_repo
+from ..labels import EMOTIONS, TTA_NAMES
+from ..paths import relative_to_repo
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pandas as pd
 
-    from .curves import Gap
-    from .evaluate import Evaluation
-    from .explore import Balance, MeanFaces, PixelStats, Problems
-    from .ferplus import Agreement, LabelComparison
-    from .metrics import ErrorShare, Mistakes
-    from .saliency import SaliencyMaps
-
-# Display names of the test-time augmentation modes (emo_utils.predict.TTA_MODES).
-TTA_NAMES: dict[str | None, str] = {
-    None: "no TTA",
-    "flip": "flip TTA",
-    "shift": "10-view TTA",
-}
-_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+    from ..metrics import ErrorShare, Mistakes
+    from ..saliency import SaliencyMaps
+    from ..scorecard import Scorecard
 
 
-# ------------------------------------------------------------ 01: the data
-def balance(b: Balance) -> str:
-    """The rarest and commonest class of one split."""
-    lo, hi = b.rarest, b.commonest
-    share, counts = b.shares[b.split] / 100, b.counts[b.split]
-    if b.equal:
-        return (
-            f"All seven classes are equally common in this {b.split} split "
-            f"({share[lo]:.1%} each): unlike real FER2013, where disgust is about 1.5%."
-        )
-    return (
-        f"In {b.split}, {lo} is only {share[lo]:.1%} of the faces ({counts[lo]} "
-        f"images) while {hi} is {share[hi]:.1%} ({counts[hi]}): {b.ratio:.0f} times "
-        f"more. A model that never predicts {lo} loses almost nothing in accuracy, "
-        "which is why we also report per-class F1."
-    )
-
-
-def balance_title(b: Balance) -> str:
-    verdict = "balanced" if b.equal else "far from balanced"
-    return (
-        f"{b.rarest.capitalize()} is only {b.shares.loc[b.rarest, b.split]:.1f}% of "
-        f"{b.split}: the classes are {verdict}"
-    )
-
-
-def face_grid(split: str, n: int, per_class: int) -> str:
-    count = _WORDS[per_class] if per_class < len(_WORDS) else str(per_class)
-    return (
-        f"{count} random {split} faces per class out of {n}: side views, children, "
-        "hands over mouths and very different lighting all share one label."
-    )
-
-
-def mean_faces(m: MeanFaces) -> str:
-    """Which class's mean face differs most from the average, and where."""
-    d, top, low = m.difference, m.most_different, m.least_different
-    return (
-        f"{top}'s mean face differs most from the average "
-        f"({d.loc[top, 'overall']:.1f} grey levels per pixel, mouth "
-        f"{d.loc[top, 'mouth']:.1f} vs eyes {d.loc[top, 'eyes']:.1f}); {low}'s least "
-        f"({d.loc[low, 'overall']:.1f}). Classes whose mean faces look alike are the "
-        "ones a model will mix up."
-    )
-
-
-def mean_faces_title(m: MeanFaces) -> str:
-    return (
-        f"{m.most_different.capitalize()}'s mean face differs most from the average "
-        "(red: brighter, blue: darker)"
-    )
-
-
-def pixels(p: PixelStats) -> str:
-    low, high = p.contrast_range
-    return (
-        f"Class mean brightness ranges only {p.brightness.min():.0f}-"
-        f"{p.brightness.max():.0f} (of 255) and per-image contrast spans {low:.0f}-"
-        f"{high:.0f} (5th-95th percentile) within every class: the network must "
-        "learn shapes, not brightness. Histogram equalisation (our preprocessing) "
-        "flattens these differences further."
-    )
-
-
-def pixels_title(p: PixelStats) -> str:
-    verdict = "almost identical" if p.max_gap < 0.1 else "different"
-    return f"Intensities: {verdict} across classes"
-
-
-def problems(p: Problems) -> str:
-    n, dup = p.n, p.duplicate_images
-    return (
-        f"Among {n} faces the finders flag {len(p.duplicate_groups)} groups of "
-        f"near-identical pictures ({dup} images, {dup / n:.1%}); "
-        f"{len(p.conflicting_groups)} of those groups carry different labels for the "
-        f"same picture and {len(p.cross_split_groups)} span two splits (a test face "
-        f"also seen in training). {len(p.blank)} images are blank. The outliers are "
-        "the images least like the mean face (odd crops, white backgrounds, "
-        "drawings). Such label noise caps any model's accuracy."
-    )
-
-
-def problems_title(p: Problems) -> str:
-    return (
-        f"Found by code: {len(p.duplicate_groups)} duplicate groups, "
-        f"{len(p.blank)} blank, and the images least like the mean face"
-    )
-
-
-def ferplus_agreement(a: Agreement | None) -> str:
-    """How much the ten FER+ annotators agree, per class."""
-    if a is None:
-        return "*Skipped: no fer2013new.csv (see the line above for where to get it).*"
-    s, lo, hi = a.stats, a.clearest, a.most_split
-    return (
-        f"For {lo} faces the winning emotion gets {s.loc[lo, 'winner_share']:.0%} of "
-        f"the ten votes on average ({s.loc[lo, 'unanimous']:.0%} unanimous); for {hi} "
-        f"only {s.loc[hi, 'winner_share']:.0%} ({s.loc[hi, 'unanimous']:.1%} "
-        "unanimous). When people split like this, one label per face is partly a coin "
-        "toss: that is why human accuracy on FER2013 is about 65% and no model "
-        "reaches 100%."
-    )
-
-
-def ferplus_title(a: Agreement) -> str:
-    hi = a.most_split
-    return (
-        f"Annotators agree on {a.clearest}, split on {hi}: "
-        f"its winner gets only {a.stats.loc[hi, 'winner_share']:.0%} of votes"
-    )
-
-
-def label_alignment(c: LabelComparison | None) -> str:
-    """Whether the FER+ rows line up with this FER2013 file, and the evidence."""
-    if c is None:
-        return "*Skipped: needs both fer2013new.csv and a FER2013 file.*"
-    return f"**{c.source}**: {c.alignment.reason}."
-
-
-def label_disagreement_title(c: LabelComparison) -> str:
-    return (
-        f"FER+ majority disagrees with FER2013 on {c.disagreement:.0%} of "
-        f"{c.confusion.sum()} faces"
-    )
-
-
-# ------------------------------------------------------------ 02: training
-def training_run(metrics: dict[str, Any] | None, label: str = "this run") -> str:
-    """One sentence on a run, from its metrics.json."""
-    if not metrics or not metrics.get("history"):
-        return f"{label}: not trained on this machine yet."
-    last = metrics["history"][-1]
-    parent = PurePath(metrics.get("init_from") or "").name
-    text = (
-        f"{label}: {metrics['epochs_run']} epoch(s)"
-        f"{' from the weights of ' + parent if parent else ''} in "
-        f"{metrics['train_seconds'] / 60:.0f} min ({metrics['img_per_s']:.0f} img/s); "
-        f"training-batch accuracy {100 * last['acc']:.1f}%, held-back "
-        f"{100 * last['val_acc']:.1f}% (best {100 * metrics['best_held_back_acc']:.1f}%"
-        f" at epoch {metrics['best_epoch']})"
-    )
-    if metrics.get("averaged"):
-        first, final = metrics["averaged"]["epochs"]
-        text += (
-            f"; weights averaged over epochs {first}-{final} "
-            f"({100 * metrics['averaged']['held_back_acc']:.1f}% held back)"
-        )
-    for split, test in metrics.get("test", {}).items():
-        text += f"; {split} accuracy {100 * test['accuracy']:.1f}%"
-        if test.get("accuracy_tta") is not None:
-            text += f" ({100 * test['accuracy_tta']:.1f}% with {TTA_NAMES['shift']})"
-    return text + "."
-
-
-def training_gap(gap: Gap | None, label: str = "this run") -> str:
-    """From which epoch training-batch accuracy stays above held-back, and the gap."""
-    if gap is None:
-        return f"{label}: no history."
-    start = (
-        f"training-batch accuracy stays above held-back from epoch {gap.since} on"
-        if gap.since
-        else "training-batch accuracy ends level with held-back"
-    )
-    return (
-        f"{label}: {start}; at the last epoch the gap is {100 * gap.gap:+.1f} points "
-        f"({100 * gap.acc:.1f}% vs {100 * gap.val_acc:.1f}%)."
-    )
-
-
-# ------------------------------------------------------------ 03: evaluation
 def split_caveat(split: str) -> str:
     """One sentence on how far to trust numbers from ``split``."""
     if split == "PrivateTest":
@@ -220,7 +37,7 @@ def split_caveat(split: str) -> str:
     return f"Evaluated on the {split!r} split (not a standard FER2013 test split)."
 
 
-def stored_evaluation(ev: Evaluation) -> str:
+def stored_evaluation(ev: Scorecard) -> str:
     """What notebook 03 shows without FER2013: the stored evaluation."""
     return (
         "FER2013 is not on disk, so this notebook shows the STORED evaluation of "
@@ -230,14 +47,14 @@ def stored_evaluation(ev: Evaluation) -> str:
     )
 
 
-def evaluated(ev: Evaluation, data_message: str, saved: bool) -> str:
+def evaluated(ev: Scorecard, data_message: str, saved: bool) -> str:
     """What notebook 03 just did: which data, whether it wrote files, how long."""
     where = relative_to_repo(ev.run_dir.evaluation_path) if ev.run_dir else ""
     note = f" Wrote {where} and its figures." if saved else ""
     return f"{data_message}{note} Evaluated in {ev.seconds} s."
 
 
-def wrote(ev: Evaluation, paths: list[Path]) -> str:
+def wrote(ev: Scorecard, paths: list[Path]) -> str:
     """The files ``Evaluation.save`` wrote (the CLI's last line)."""
     figures = [p for p in paths if p.suffix == ".png"]
     rest = [relative_to_repo(p) for p in paths if p.suffix != ".png"]
@@ -247,13 +64,13 @@ def wrote(ev: Evaluation, paths: list[Path]) -> str:
     )
 
 
-def split(ev: Evaluation) -> str:
+def split(ev: Scorecard) -> str:
     return (
         f"**Test split: {ev.split}, {ev.scores.n} images.** {split_caveat(ev.split)}"
     )
 
 
-def headline(ev: Evaluation) -> str:
+def headline(ev: Scorecard) -> str:
     """Two sentences reading the headline numbers of an evaluation."""
     s = ev.scores
     low, high = s.accuracy_ci95
@@ -274,7 +91,7 @@ def headline(ev: Evaluation) -> str:
     return text
 
 
-def per_class(ev: Evaluation) -> str:
+def per_class(ev: Scorecard) -> str:
     """Which class is found most and least often, and its share of training."""
     per, share = ev.scores.per_class, ev.train_share
     best = max(per, key=lambda c: per[c]["recall"])
@@ -288,7 +105,7 @@ def per_class(ev: Evaluation) -> str:
     )
 
 
-def per_class_title(ev: Evaluation) -> str:
+def per_class_title(ev: Scorecard) -> str:
     per = ev.scores.per_class
     worst = min(EMOTIONS, key=lambda c: per[c]["f1"])
     return (
@@ -297,7 +114,7 @@ def per_class_title(ev: Evaluation) -> str:
     )
 
 
-def confusion(ev: Evaluation) -> str:
+def confusion(ev: Scorecard) -> str:
     """The top mix-ups of the confusion matrix in words."""
     top = ev.most_confused(3)
     if top.empty:
@@ -316,7 +133,7 @@ def confusion(ev: Evaluation) -> str:
     )
 
 
-def confusion_title(ev: Evaluation) -> str | None:
+def confusion_title(ev: Scorecard) -> str | None:
     ranked_pairs = ev.most_confused(1)
     if ranked_pairs.empty:
         return None
@@ -378,7 +195,7 @@ def mistakes(m: Mistakes | None) -> str:
     )
 
 
-def ferplus_score(ev: Evaluation) -> str:
+def ferplus_score(ev: Scorecard) -> str:
     """What changes when the test faces are scored against FER+ majority labels."""
     fer = ev.ferplus
     if fer is None:
@@ -401,7 +218,7 @@ def ferplus_score(ev: Evaluation) -> str:
     )
 
 
-def calibration(ev: Evaluation) -> str:
+def calibration(ev: Scorecard) -> str:
     """Sentences reading the calibration numbers."""
     s = ev.scores
     runner_up = (s.top2_accuracy - s.accuracy) / max(1 - s.accuracy, 1e-9)
@@ -414,7 +231,7 @@ def calibration(ev: Evaluation) -> str:
     )
 
 
-def reliability_title(ev: Evaluation) -> str:
+def reliability_title(ev: Scorecard) -> str:
     over = ev.scores.reliability.overconfidence
     verdict = (
         "overconfident"
@@ -426,7 +243,7 @@ def reliability_title(ev: Evaluation) -> str:
     return f"ECE {ev.scores.ece:.3f}: the model is {verdict}"
 
 
-def calibration_titles(ev: Evaluation) -> tuple[str, str]:
+def calibration_titles(ev: Scorecard) -> tuple[str, str]:
     """Titles of the before/after reliability diagrams."""
     return (
         f"raw network: ECE {ev.uncalibrated.ece:.3f}",
@@ -434,7 +251,7 @@ def calibration_titles(ev: Evaluation) -> tuple[str, str]:
     )
 
 
-def temperature_scaling(ev: Evaluation) -> str:
+def temperature_scaling(ev: Scorecard) -> str:
     """What temperature scaling did to the probabilities."""
     if ev.uncalibrated is None or ev.temperature == 1.0:
         return ("No temperature was fitted for this checkpoint: its probabilities "
@@ -467,7 +284,7 @@ def fitted_temperature(fitted) -> str:
     )
 
 
-def photo_proxy(ev: Evaluation) -> str:
+def photo_proxy(ev: Scorecard) -> str:
     """The real-photo proxy next to plain accuracy."""
     p = ev.photo_proxy
     if p is None:
@@ -501,7 +318,7 @@ def saliency(maps: SaliencyMaps | None) -> str:
     )
 
 
-def comparison(ev: Evaluation, anchors: list[dict]) -> str:
+def comparison(ev: Scorecard, anchors: list[dict]) -> str:
     """Our accuracy against each published anchor, in points."""
     ours = ev.scores.accuracy
     parts = [
@@ -516,7 +333,7 @@ def comparison(ev: Evaluation, anchors: list[dict]) -> str:
     )
 
 
-def stored_figures(ev: Evaluation, shown: list[Path]) -> str:
+def stored_figures(ev: Scorecard, shown: list[Path]) -> str:
     """What the stored-figures cell of notebook 03 shows, and where they live."""
     where = relative_to_repo(ev.run_dir.figures_dir) if ev.run_dir else "figures/"
     if ev.holds_predictions:
