@@ -282,7 +282,7 @@ CONFIGS: dict[str, ModelConfig] = load_recipes()
 
 
 def get_config(name_or_path: str | Path) -> ModelConfig:
-    """A named recipe ('seed', 'alexnet48', ...) or a config.json file (runs, pilots)."""
+    """A named recipe ('seed', 'alexnet48', ...) or a config.json file."""
     name = str(name_or_path)
     if name in CONFIGS:
         return CONFIGS[name]
