@@ -104,7 +104,7 @@ def test_tf_learning_rate_follows_the_numpy_schedule_across_a_warm_restart():
 
 
 def test_mixup_blends_faces_and_targets_alike_and_only_in_training():
-    from emo_utils.model import _mixup_pairs
+    from emo_utils.model.network import _mixup_pairs
 
     rows = np.eye(6, dtype=np.float32)  # row i says "I am face i"
     with tf.Graph().as_default():
@@ -156,7 +156,7 @@ def test_a_mixup_config_trains_and_predicts_deterministically():
 
 def test_crop_window_is_random_in_training_and_central_otherwise():
     from emo_utils.labels import FACE_SIZE
-    from emo_utils.model import _crop_window
+    from emo_utils.model.network import _crop_window
 
     # each pixel holds its own (row, column), so a window tells where it was cut
     rows, cols = np.mgrid[0:FACE_SIZE, 0:FACE_SIZE].astype(np.float32)
