@@ -2,13 +2,21 @@
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
 import tflearn
 
-from emo_utils.model import CONFIGS, ModelConfig, build_network, get_config, layer_table
+from emo_utils.model import (
+    CONFIGS,
+    ModelConfig,
+    build_network,
+    get_config,
+    layer_table,
+    model_variables,
+)
 from emo_utils.train import _quiet_tflearn, one_hot
 
 from .helpers import TINY, fer_faces
@@ -76,6 +84,20 @@ def test_alexnet48_shape_is_stacked_conv_pool_then_two_fc():
     ]
     assert table[-1]["output"] == (7,)
     assert sum(row["params"] for row in table) < 7_500_000  # exported weights <= 30 MB
+
+
+def test_alexnet48_has_the_variables_its_shipped_weights_were_saved_from():
+    """The graph the JSON recipe builds is the one the Python config built: every
+    variable of checkpoints/alexnet48/weights.npz (trained before the move), by name
+    and shape, and no other."""
+    weights = Path(__file__).resolve().parents[1] / "checkpoints/alexnet48/weights.npz"
+    with np.load(weights, allow_pickle=False) as npz:
+        saved = {name: npz[name].shape for name in npz.files}
+    with tf.Graph().as_default() as graph:
+        build_network(get_config("alexnet48"), training=False)
+        built = {v.name: tuple(v.shape.as_list()) for v in model_variables(graph)}
+    assert built == saved
+    assert len(built) == 52
 
 
 def test_tf_learning_rate_follows_the_numpy_schedule_across_a_warm_restart():
