@@ -6,7 +6,7 @@ target), so a reader or a crash never sees half a file.
 
 Layout::
 
-    config.json        the ModelConfig (emo_utils.model)
+    config.json        the ModelConfig (emo_utils.recipes)
     weights.npz        inference weights of the shipped network
     metrics.json       training history, timings, versions, test summary
     calibration.json   the softmax temperature fitted on the held-back slice

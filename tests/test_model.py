@@ -2,13 +2,21 @@
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
 import tflearn
 
-from emo_utils.model import CONFIGS, ModelConfig, build_network, get_config, layer_table
+from emo_utils.model import (
+    CONFIGS,
+    ModelConfig,
+    build_network,
+    get_config,
+    layer_table,
+    model_variables,
+)
 from emo_utils.train import _quiet_tflearn, one_hot
 
 from .helpers import TINY, fer_faces
@@ -78,6 +86,20 @@ def test_alexnet48_shape_is_stacked_conv_pool_then_two_fc():
     assert sum(row["params"] for row in table) < 7_500_000  # exported weights <= 30 MB
 
 
+def test_alexnet48_has_the_variables_its_shipped_weights_were_saved_from():
+    """The graph the JSON recipe builds is the one the Python config built: every
+    variable of checkpoints/alexnet48/weights.npz (trained before the move), by name
+    and shape, and no other."""
+    weights = Path(__file__).resolve().parents[1] / "checkpoints/alexnet48/weights.npz"
+    with np.load(weights, allow_pickle=False) as npz:
+        saved = {name: npz[name].shape for name in npz.files}
+    with tf.Graph().as_default() as graph:
+        build_network(get_config("alexnet48"), training=False)
+        built = {v.name: tuple(v.shape.as_list()) for v in model_variables(graph)}
+    assert built == saved
+    assert len(built) == 52
+
+
 def test_tf_learning_rate_follows_the_numpy_schedule_across_a_warm_restart():
     import dataclasses
 
@@ -104,7 +126,7 @@ def test_tf_learning_rate_follows_the_numpy_schedule_across_a_warm_restart():
 
 
 def test_mixup_blends_faces_and_targets_alike_and_only_in_training():
-    from emo_utils.model import _mixup_pairs
+    from emo_utils.model.network import _mixup_pairs
 
     rows = np.eye(6, dtype=np.float32)  # row i says "I am face i"
     with tf.Graph().as_default():
@@ -156,7 +178,7 @@ def test_a_mixup_config_trains_and_predicts_deterministically():
 
 def test_crop_window_is_random_in_training_and_central_otherwise():
     from emo_utils.labels import FACE_SIZE
-    from emo_utils.model import _crop_window
+    from emo_utils.model.network import _crop_window
 
     # each pixel holds its own (row, column), so a window tells where it was cut
     rows, cols = np.mgrid[0:FACE_SIZE, 0:FACE_SIZE].astype(np.float32)
