@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "emo_utils"
 WITHOUT_TENSORFLOW = (
     "emo_utils",
@@ -22,11 +24,11 @@ WITHOUT_TENSORFLOW = (
     "emo_utils.curves",
     "emo_utils.evaluate",
 )
-# data.py (owned elsewhere) still has its own load_data_or_demo, which imports demo;
-# demo.py holds it now. When data.py drops it, this cycle is gone: delete the entry
-# (the test fails while it lists a cycle that no longer exists).
-PENDING: set[frozenset[str]] = set()
-
+# The one import cycle known today: narrate imports evaluate.Evaluation under
+# TYPE_CHECKING while evaluate imports narrate (and plots, which imports narrate).
+# Its removal is another change's; test_no_import_cycles_... below turns red (strict
+# xfail) when it is gone: then delete this edge and that mark.
+KNOWN_CYCLE_EDGE = ("emo_utils.narrate", "emo_utils.evaluate")
 
 def test_data_analysis_and_plots_load_no_tensorflow():
     code = (
@@ -41,35 +43,43 @@ def test_data_analysis_and_plots_load_no_tensorflow():
     assert done.stdout.strip() == "", f"loaded: {done.stdout.strip()}"
 
 
-def _runtime_imports(node: ast.AST):
-    """Import nodes of a module, anywhere, except under ``if TYPE_CHECKING:``."""
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        yield node
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-            children = child.orelse
-        else:
-            children = [child]
-        for grandchild in children:
-            yield from _runtime_imports(grandchild)
+def _targets(name: str, path: Path, node: ast.ImportFrom, files) -> set[str]:
+    """The modules in ``files`` a ``from ... import ...`` in module ``name`` names."""
+    here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    if node.level:
+        module = [node.module] if node.module else []
+        base = ".".join(here[: len(here) - node.level + 1] + module)
+    else:
+        base = node.module or ""
+    found = set()
+    for alias in node.names:
+        if f"{base}.{alias.name}" in files:
+            found.add(f"{base}.{alias.name}")
+        elif base in files:
+            found.add(base)
+    return found
 
 
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
-    """Which emo_utils modules each module imports (function-level imports too)."""
-    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__"}
+    """Which modules of ``package`` (subpackages too) each module imports, as
+    ../shared/tools/structure_check.py counts them: imports anywhere in the file,
+    ``if TYPE_CHECKING:`` ones included (a module that needs another's type depends
+    on it); the package's own __init__ is left out (it only re-exports)."""
+    files = {
+        ".".join(p.relative_to(package.parent).with_suffix("").parts).removesuffix(
+            ".__init__"): p
+        for p in sorted(package.rglob("*.py"))
+    }
     graph = {}
-    for name in modules:
-        tree = ast.parse((package / f"{name}.py").read_text())
+    for name, path in files.items():
         deps = set()
-        for node in _runtime_imports(tree):
+        for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
-                deps |= {a.name.split(".")[1] for a in node.names
-                         if a.name.startswith("emo_utils.")}
-            elif node.level == 1 or (node.module or "").startswith("emo_utils"):
-                parts = (node.module or "").split(".")
-                inner = parts[0] if node.level == 1 else ".".join(parts[1:2])
-                deps |= {inner} if inner else {a.name for a in node.names}
-        graph[name] = (deps & modules) - {name}
+                deps |= {a.name for a in node.names if a.name in files}
+            elif isinstance(node, ast.ImportFrom):
+                deps |= _targets(name, path, node, files)
+        graph[name] = deps - {name, package.name}
+    graph.pop(package.name, None)
     return graph
 
 
@@ -109,15 +119,47 @@ def test_cycle_finder_finds_a_loop():
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_the_graph_sees_function_level_imports(tmp_path):
-    (tmp_path / "a.py").write_text("def f():\n    from .b import g\n")
-    (tmp_path / "b.py").write_text(
+def test_the_graph_sees_function_level_and_type_checking_imports(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .a import f\n")
+    (package / "a.py").write_text("def f():\n    from .b import g\n")
+    (package / "b.py").write_text(
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n"
     )
-    assert import_graph(tmp_path) == {"a": {"b"}, "b": set()}
+    (package / "c.py").write_text("import pkg\nimport pkg.a\nfrom pkg.b import g\n")
+    assert import_graph(package) == {
+        "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.a"}, "pkg.c": {"pkg.a", "pkg.b"}
+    }
+    assert cycles(import_graph(package)) == [{"pkg.a", "pkg.b"}]
 
 
+def test_the_graph_sees_subpackages(tmp_path):
+    sub = tmp_path / "pkg" / "sub"
+    sub.mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "top.py").write_text("from .sub import inner\n")
+    (sub / "__init__.py").write_text("from .inner import h\n")
+    (sub / "inner.py").write_text("from .. import top\nfrom ..top import x\n")
+    assert import_graph(tmp_path / "pkg") == {
+        "pkg.top": {"pkg.sub.inner"},
+        "pkg.sub": {"pkg.sub.inner"},
+        "pkg.sub.inner": {"pkg.top"},
+    }
+
+
+def test_no_import_cycles_besides_the_known_one():
+    """Every cycle but the known narrate -> evaluate one is an error now."""
+    graph = import_graph()
+    graph[KNOWN_CYCLE_EDGE[0]].discard(KNOWN_CYCLE_EDGE[1])
+    assert cycles(graph) == [], "import cycles (TYPE_CHECKING imports count)"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known cycle: emo_utils.narrate imports evaluate.Evaluation under "
+    "TYPE_CHECKING while evaluate imports narrate (and plots -> narrate); when it "
+    "is removed this passes: delete this mark and KNOWN_CYCLE_EDGE",
+)
 def test_no_import_cycles_among_emo_utils_modules():
-    found = {frozenset(c) for c in cycles(import_graph())}
-    assert found - PENDING == set(), f"import cycles: {found - PENDING}"
-    assert PENDING <= found, f"gone, remove from PENDING: {PENDING - found}"
+    assert cycles(import_graph()) == [], "import cycles (TYPE_CHECKING imports count)"
