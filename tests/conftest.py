@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emo_utils.paths import SHARED_DATA
+from .requires import require_shared_data
 
 SPLIT_CYCLE = ("Training", "Training", "PublicTest", "PrivateTest")
 LFS_POINTER = (
@@ -144,8 +144,6 @@ def wrong_columns_csv(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def shared_data_dir() -> Path:
-    """``<repo>/../shared/data`` (CI and dev machines have it); skip when absent."""
-    path = SHARED_DATA
-    if not path.is_dir():
-        pytest.skip(f"shared data not found at {path}")
-    return path
+    """``<repo>/../shared/data`` (CI and dev machines have it); skip when absent
+    (fail under CI: tests/requires.py)."""
+    return require_shared_data()

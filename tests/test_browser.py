@@ -26,7 +26,8 @@ import pytest
 from emo_utils import EMOTIONS
 from emo_utils.webcam import SAMPLE_FACES, group_frame, sample_frame
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .requires import CHROMIUM, require_chromium, require_playwright
+
 REPO = Path(__file__).resolve().parent.parent
 VOILA = Path(sys.executable).with_name("voila")
 RESULTS = REPO / "benchmarks" / "results" / "webcam_browser.json"
@@ -35,10 +36,15 @@ SCREENSHOT = Path("/tmp/webcam-screenshot.png")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason=f"no {CHROMIUM}: apt-get install chromium to run it"),
     pytest.mark.timeout(600),
 ]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _chromium_and_playwright():
+    """Skip the module without them (CI=true: fail; tests/requires.py)."""
+    require_chromium()
+    require_playwright()
 
 
 def write_y4m(path: Path, frame_rgb: np.ndarray, frames: int = 10,
@@ -126,7 +132,7 @@ def camera_page(url: str, frame_rgb: np.ndarray | None, tmp_path: Path,
                 viewport: tuple[int, int] = (1100, 1400)):
     """Chromium whose fake camera plays ``frame_rgb`` (None: no camera), on ``url``
     once the notebook has run and the camera plays; yields the page."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = require_playwright()
     video = None if frame_rgb is None else write_y4m(tmp_path / "camera.y4m", frame_rgb)
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM),
@@ -258,7 +264,7 @@ def camera_error(page) -> str:
 
 def test_a_denied_camera_gets_a_plain_message(voila_url):
     """Without the fake-UI flag, headless Chromium refuses the camera; we say so."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = require_playwright()
     args = fake_camera_args(None)
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
@@ -278,7 +284,7 @@ def test_a_denied_camera_gets_a_plain_message(voila_url):
 
 def test_the_camera_cell_works_inside_jupyterlab(tmp_path):
     """JupyterLab (not only Voila): Run All, then Snapshot in the camera cell."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = require_playwright()
     lab = VOILA.with_name("jupyter-lab")
     # a copy, so that JupyterLab's autosave never writes outputs into the repo
     work = tmp_path / "lab"
@@ -322,7 +328,7 @@ def test_the_camera_cell_works_inside_jupyterlab(tmp_path):
 
 def test_an_insecure_page_says_how_to_reach_the_camera(voila_url):
     """Under a plain-http host name (not localhost) the browser hides the camera."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = require_playwright()
     port = voila_url.rsplit(":", 1)[1]
     args = [*fake_camera_args(None), "--host-resolver-rules=MAP emo-lab.test 127.0.0.1"]
     with playwright.sync_playwright() as pw:
@@ -371,7 +377,7 @@ def test_the_app_shuts_down_kernels_of_closed_pages_and_caps_them(tmp_path):
     """`make app`'s configuration (app/voila.py) with shorter timings: a reload frees
     its kernel at once, an abandoned load and a tab closed without notice are culled,
     an open page's idle kernel stays, and a page beyond the cap gets a message."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = require_playwright()
     idle, interval = 15, 2
     timings = {"EMO_APP_IDLE_TIMEOUT": str(idle),
                "EMO_APP_CULL_INTERVAL": str(interval), "EMO_APP_MAX_KERNELS": "2"}

@@ -21,19 +21,19 @@ def test_unknown_command_is_an_error():
         main(["fly"])
 
 
-@pytest.mark.slow
 def test_train_refuses_to_overwrite_weights_without_state(capsys, tmp_path):
-    from .helpers import SHARED
+    """rundir.WeightsWithoutState reaches the user as one error line, exit code 2."""
+    from .conftest import make_fer_csv
 
-    first_rows = SHARED / "fer2013-first-rows.csv"
-    if not first_rows.exists():
-        pytest.skip("needs ../shared/data")
-    (tmp_path / "weights.npz").write_bytes(b"shipped")
+    faces = make_fer_csv(tmp_path, per_class=20)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "weights.npz").write_bytes(b"shipped")
     code = main(["train", "--config", "seed", "--epochs", "1", "--data",
-                 str(first_rows), "--run-dir", str(tmp_path)])
+                 str(faces), "--run-dir", str(run_dir)])
     assert code == 2
-    assert "--overwrite" in capsys.readouterr().err
-    assert (tmp_path / "weights.npz").read_bytes() == b"shipped"
+    assert "--overwrite" in _one_error_line(capsys)
+    assert (run_dir / "weights.npz").read_bytes() == b"shipped"
 
 
 # ------------------------------------------- expected errors: one line, no traceback

@@ -16,6 +16,8 @@ from emo_utils.images import ImageError, read_image, to_gray
 from emo_utils.paths import SHARED_DATA
 from emo_utils.preprocess import equalize_faces
 
+from .requires import require_shared_data
+
 ASSETS = Path(emo_utils.__file__).with_name("assets")
 REAL = SHARED_DATA / "faces"
 
@@ -307,10 +309,10 @@ def test_read_image_rejects_non_images(bad):
         read_image(bad)
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason=f"real photos not at {REAL}")
 @pytest.mark.parametrize("name", ["muxspace_happy_Aaron_Guiel_0001.jpg",
                                   "muxspace_neutral_Aaron_Eckhart_0001.jpg"])
 def test_real_single_faces(name):
+    require_shared_data("faces")
     image = read_image(REAL / name)
     crop = crop_face(image)
     assert crop.n_faces == 1
@@ -319,8 +321,8 @@ def test_real_single_faces(name):
     assert 0.7 * 350 < w < 1.2 * 350
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason=f"real photos not at {REAL}")
 def test_real_group_photo_uses_the_largest_face():
+    require_shared_data("faces")
     image = read_image(REAL / "oarriaga_test_image.jpg")
     assert image.shape == (1536, 2048, 3)
     boxes = detect_faces(image, haar.SMALL_FACE_SCAN)

@@ -8,6 +8,8 @@ from emo_utils import ferplus as fp
 from emo_utils.data import Dataset, read_fer_csv
 from emo_utils.paths import SHARED_DATA
 
+from .requires import require_shared_data
+
 SHARED = SHARED_DATA
 COLS = fp.FERPLUS_COLUMNS
 
@@ -84,8 +86,8 @@ def test_relabel_replaces_labels_and_drops_rows_without_majority():
     assert len(out.images) == 3
 
 
-@pytest.mark.skipif(not (SHARED / "fer2013new.csv").exists(), reason="no shared data")
 def test_shared_first_rows_align_with_ferplus():
+    require_shared_data("fer2013new.csv", "fer2013-first-rows.csv")
     f = fp.load_ferplus(SHARED / "fer2013new.csv")
     assert len(f) == 35887
     ds = read_fer_csv(SHARED / "fer2013-first-rows.csv")
