@@ -1,4 +1,4 @@
-"""Command line: ``python -m emo_utils train|eval|data|report|bench``.
+"""Command line: ``python -m emo_utils train|eval|data|report|video|bench``.
 
 Expected problems (bad data, arguments, checkpoints) print one ``error: ...`` line on
 stderr and exit non-zero; anything else keeps its traceback (``EMO_DEBUG=1`` keeps it
@@ -19,6 +19,7 @@ DELEGATED = {  # subcommand: (module with a main(argv), help)
     "eval": ("evaluate", "evaluate a checkpoint -> evaluation.json"),
     "data": ("fetch", "find FER2013 or explain where to get it"),
     "report": ("report", "results table for README.md from metrics files"),
+    "video": ("video", "emotion over time in a video file: table, summary, timeline"),
 }
 
 
