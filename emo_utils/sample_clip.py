@@ -32,11 +32,12 @@ SIZE = (640, 480)  # width, height
 CODECS = {".mp4": "mp4v", ".avi": "MJPG", ".mov": "mp4v", ".mkv": "MJPG"}
 
 
-def segment_table(people: int = 1) -> list[tuple[int, float, float, str]]:
+def segment_table(people: int = 1, segments: Sequence[tuple[str, float]] = SEGMENTS
+                  ) -> list[tuple[int, float, float, str]]:
     """(person, start_s, end_s, expression) of each held segment of the sample clip;
     person 1 is the left face (the only one when ``people=1``)."""
     rows, start = [], 0.0
-    for label, seconds in SEGMENTS:
+    for label, seconds in segments:
         rows.append((1, start, start + seconds, label))
         if people == 2:
             rows.append((2, start, start + seconds, OTHER[label]))

@@ -16,6 +16,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,6 +226,32 @@ class _Face:
     probs: npt.NDArray[np.float32] | None = None
 
 
+class _Predictor:
+    """The predictor, or the shipped one loading in a thread meanwhile: the first
+    seconds of decoding and face finding overlap TensorFlow's start-up."""
+
+    def __init__(self, predictor=None):
+        self._value, self._future = predictor, None
+        if predictor is None:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="emo-load")
+            self._future = pool.submit(_load_shipped)
+            pool.shutdown(wait=False)
+
+    def ready(self) -> bool:
+        return self._value is not None or self._future.done()
+
+    def get(self):
+        if self._value is None:
+            self._value = self._future.result()  # re-raises a loading error here
+        return self._value
+
+
+def _load_shipped():
+    from .predict import EmotionPredictor
+
+    return EmotionPredictor.from_checkpoint()
+
+
 class _TableWriter:
     """Rows kept in memory and appended to a CSV (flushed each batch)."""
 
@@ -265,7 +292,8 @@ def _settle(waiting: list[_Face], tracker: FaceTracker, predictor, writer: _Tabl
     drop those whose track died unconfirmed; returns the faces still waiting."""
     new = [f for f in waiting if f.probs is None]
     if new:
-        probs = predictor.predict_faces(np.stack([f.crop for f in new]), tta="flip")
+        faces = np.stack([f.crop for f in new])
+        probs = predictor.get().predict_faces(faces, tta="flip")
         for f, p in zip(new, probs, strict=True):
             f.probs = p
     alive = {t.key for t in tracker.tracks}
@@ -291,10 +319,7 @@ def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = Non
     reader.step = frame_step(info.fps, fps)
     writer = _TableWriter(csv)
     try:
-        if predictor is None:
-            from .predict import EmotionPredictor
-
-            predictor = EmotionPredictor.from_checkpoint()
+        predictor = _Predictor(predictor)
         rate = info.fps / reader.step
         tracker = FaceTracker(max_misses=max(1, round(KEEP_SECONDS * rate)),
                               min_hits=MIN_HITS)
@@ -306,10 +331,11 @@ def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = Non
 
 def _run(reader: VideoReader, tracker: FaceTracker, predictor, writer: _TableWriter,
          progress: bool, batch_frames: int) -> None:
-    """The analysis loop: detect, track, and every ``batch_frames`` classify."""
+    """The analysis loop: detect, track, and every ``batch_frames`` frames (once the
+    predictor has loaded) classify the faces found."""
     from tqdm.auto import tqdm
 
-    info, waiting, done, time_s = reader.info, [], 0, 0.0
+    info, waiting, fresh, time_s = reader.info, [], 0, 0.0
     total = math.ceil(info.frames / reader.step) if info.frames else None
     show = progress and not (info.duration_s <= PROGRESS_AFTER_S)
     bar = tqdm(total=total, unit="frame", desc=info.path.name, disable=not show,
@@ -320,10 +346,10 @@ def _run(reader: VideoReader, tracker: FaceTracker, predictor, writer: _TableWri
             tracks = tracker.update([c.box for c in crops])
             waiting += [_Face(index, time_s, t, c.box, c.face)
                         for c, t in zip(crops, tracks, strict=True)]
-            done += 1
+            fresh += 1
             bar.update()
-            if done % batch_frames == 0:
-                waiting = _settle(waiting, tracker, predictor, writer)
+            if fresh >= batch_frames and predictor.ready():
+                waiting, fresh = _settle(waiting, tracker, predictor, writer), 0
         _settle(waiting, tracker, predictor, writer, final=True)
     except KeyboardInterrupt:
         _settle(waiting, tracker, predictor, writer, final=True)
