@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -128,12 +129,45 @@ def _draw_face(band_ax, ax, rows: pd.DataFrame, face: int, step: float) -> None:
 
 
 def _title(smoothed: pd.DataFrame, faces: Sequence[int]) -> str:
-    """'Emotion over time: person 1 mostly happy (62%), person 2 ...'."""
+    """'Emotion over time · person 1: neutral 50%, happy 50% · person 2: ...'."""
     share = smoothed.groupby("face")["label"].value_counts(normalize=True)
-    parts = [f"person {f} mostly {share[f].index[0]} ({share[f].iloc[0]:.0%})"
+    parts = [f"person {f}: " + ", ".join(f"{label} {v:.0%}" for label, v in
+                                          share[f].items() if v >= 0.2)
              for f in faces[:3]]
-    more = f", +{len(faces) - 3} more" if len(faces) > 3 else ""
-    return "Emotion over time: " + ", ".join(parts) + more
+    more = [f"+{len(faces) - 3} more"] if len(faces) > 3 else []
+    return " · ".join(["Emotion over time", *parts, *more])
+
+
+def describe_timeline(table: pd.DataFrame, tau: float = TAU) -> str:
+    """One sentence per person: how long seen, the main emotions and their share."""
+    if table.empty:
+        return table.attrs.get("note", "No face found.")
+    summary = summarise(table, tau)
+    parts = []
+    for face, row in summary.iterrows():
+        shares = row[list(EMOTIONS)].sort_values(ascending=False)
+        main = ", ".join(f"**{name}** {share:.0%}" for name, share in shares.items()
+                         if share >= 0.1)
+        parts.append(f"Person {face} is seen for {row['seconds']:.1f} s: {main} of "
+                     "the time.")
+    return " ".join(parts)
+
+
+def plot_clip_frames(path, times: Sequence[float] = (1.0, 3.5, 6.0, 8.5)):
+    """A strip of the clip's frames at ``times`` (seconds), to see what was analysed."""
+    from .video import open_video
+
+    cap, info = open_video(path)
+    fig, axes = plt.subplots(1, len(times), figsize=(WIDTH, 2.2), squeeze=False)
+    for ax, t in zip(axes[0], times, strict=True):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, round(t * info.fps))
+        ok, frame = cap.read()
+        if ok:
+            ax.imshow(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        ax.set_title(f"{t:g} s", fontsize=11)
+        ax.axis("off")
+    cap.release()
+    return fig
 
 
 def label_changes_per_second(table: pd.DataFrame, tau: float = TAU) -> float:

@@ -109,7 +109,7 @@ def test_summary_and_timeline_of_the_sample_clip(sample_table):
     fig = timeline.plot_timeline(table)
     assert len(fig.axes) == 2
     assert "person 1" in fig.axes[0].get_ylabel()
-    assert "person 1 mostly" in fig._suptitle.get_text()
+    assert "person 1: neutral 5" in fig._suptitle.get_text()
 
 
 def test_smoothing_never_adds_flicker_and_follows_a_change_within_half_a_second(
@@ -276,3 +276,19 @@ def test_ctrl_c_keeps_the_rows_done_and_says_so(tmp_path, capsys, monkeypatch,
     assert "interrupted at 1.6 s" in line
     assert f"{csv} keeps them" in line
     assert len(pd.read_csv(csv)) >= 16
+
+
+def test_clip_upload_saves_the_chosen_clip_to_a_temporary_file():
+    import datetime
+
+    from emo_utils.clip_upload import ClipUpload
+
+    upload = ClipUpload()
+    assert upload.path is None
+    upload.button.value = ({"name": "../my clip.mp4", "content": memoryview(b"abc"),
+                            "type": "video/mp4", "size": 3,
+                            "last_modified": datetime.datetime.now()},)
+    path = upload.path
+    assert path.name == "my clip.mp4"
+    assert path.read_bytes() == b"abc"
+    assert path.parent.name.startswith("emo_clip_")
