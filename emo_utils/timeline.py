@@ -155,7 +155,7 @@ def describe_timeline(table: pd.DataFrame, tau: float = TAU) -> str:
 
 def plot_clip_frames(path, times: Sequence[float] = (1.0, 3.5, 6.0, 8.5)):
     """A strip of the clip's frames at ``times`` (seconds), to see what was analysed."""
-    from .video import open_video
+    from .video_source import open_video
 
     cap, info = open_video(path)
     fig, axes = plt.subplots(1, len(times), figsize=(WIDTH, 2.2), squeeze=False)
