@@ -197,7 +197,8 @@ def _run(reader: VideoReader, tracker: FaceTracker, predictor, writer: _TableWri
                 waiting, fresh = _settle(waiting, tracker, predictor, writer), 0
         _settle(waiting, tracker, predictor, writer, final=True)
     except KeyboardInterrupt:
-        _settle(waiting, tracker, predictor, writer, final=True)
+        if predictor.ready():  # else the faces found go: no wait for TensorFlow
+            _settle(waiting, tracker, predictor, writer, final=True)
         where = f" ({writer.path} keeps them)" if writer.path else ""
         raise AnalysisInterrupted(
             f"interrupted at {time_s:.1f} s of {info.path}: {len(writer.rows)} rows "

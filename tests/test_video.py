@@ -153,6 +153,15 @@ def test_a_short_miss_keeps_the_id_and_a_one_frame_face_is_no_person(
     assert "No face found" in table.attrs["note"]
 
 
+def test_video_frames_yields_every_nth_frame_with_its_time(tmp_path):
+    frames = [np.full((48, 64, 3), 10 * i, np.uint8) for i in range(7)]
+    clip = _write(tmp_path / "grey.avi", frames, fps=20)
+    got = list(video.video_frames(clip, every=3))
+    assert [(i, t) for i, t, _ in got] == [(0, 0.0), (3, 0.15), (6, 0.3)]
+    assert got[1][2].shape == (48, 64, 3)
+    assert abs(int(got[2][2].mean()) - 60) <= 3
+
+
 def test_frame_step_meets_the_rate():
     assert video.frame_step(25) == 2
     assert video.frame_step(30) == 3
