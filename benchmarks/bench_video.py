@@ -99,7 +99,6 @@ def main() -> int:
         tables = {"sample_clip": video.analyse_video(SAMPLE_CLIP, predictor,
                                                      progress=False),
                   "noisy_clip": video.analyse_video(noisy, predictor, progress=False)}
-    short = speed["sample_clip_10s"]
     results = {
         "what": "python -m emo_utils video on a 640x480 25 fps mp4v clip with one "
                 "face (a new process: start-up, TensorFlow and model load included)",
@@ -111,10 +110,10 @@ def main() -> int:
                         f"levels and a {NOISE:g}% light change to each frame",
         "analysed_fps": video.ANALYSE_FPS,
         "targets": TARGETS,
-        "meets_targets": bool(
-            short["rows_per_video_second"] >= TARGETS["rows_per_video_second"]
-            and short["realtime_factor_with_startup"]
-            >= TARGETS["realtime_factor_with_startup"]),
+        "meets_targets": {name: bool(
+            run["rows_per_video_second"] >= TARGETS["rows_per_video_second"]
+            and run["realtime_factor_with_startup"]
+            >= TARGETS["realtime_factor_with_startup"]) for name, run in speed.items()},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "opencv": cv2.__version__, "nice": os.nice(0),
                     "load_1min": round(os.getloadavg()[0], 1)},
