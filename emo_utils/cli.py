@@ -1,4 +1,4 @@
-"""Command line: ``python -m emo_utils train|eval|predict|data|report|bench``.
+"""Command line: ``python -m emo_utils train|eval|predict|video|data|report|bench``.
 
 Every subcommand is declared here: one ``_add_<command>(sub)`` registers its
 arguments and a handler that calls plain functions of the module doing the work.
@@ -171,6 +171,28 @@ def _add_predict(sub) -> None:
     predict.set_defaults(func=_predict)
 
 
+def _add_video(sub) -> None:
+    from .video import ANALYSE_FPS
+
+    video = sub.add_parser(
+        "video", help="emotion over time in a video file: table, summary, timeline",
+        description="Emotion over time in a video: a per-frame table, a summary "
+        "(share of time per emotion per person) and a timeline figure.")
+    video.add_argument("clip", help="a video file: mp4, avi, mov, webm, ...")
+    video.add_argument("--csv", help="write the per-frame table here (as it goes)")
+    video.add_argument("--plot", help="save the timeline figure here (.png/.svg/.pdf)")
+    video.add_argument("--fps", type=float, default=ANALYSE_FPS,
+                       help=f"analyse at least this many frames a second (default "
+                       f"{ANALYSE_FPS:g}; 0: every frame)")
+    video.set_defaults(func=_video)
+
+
+def _video(args: argparse.Namespace) -> int:
+    from .video import run_video
+
+    return run_video(args.clip, csv=args.csv, plot=args.plot, fps=args.fps)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; expected errors become one ``error:`` line and exit 1."""
     try:
@@ -185,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emo_utils")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_report,
-                _add_bench):
+    for add in (_add_train, _add_eval, _add_predict, _add_video, _add_data,
+                _add_report, _add_bench):
         add(sub)
     args = parser.parse_args(argv)
     return args.func(args)

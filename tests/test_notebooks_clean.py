@@ -9,8 +9,8 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("0*.
 MAX_BYTES = 1_100_000  # ~1 MB each: figures yes, widget state and camera frames no
 
 
-def test_the_four_notebooks_exist_in_order():
-    assert [nb.name[:3] for nb in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
+def test_the_five_notebooks_exist_in_order():
+    assert [nb.name[:3] for nb in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -1,0 +1,255 @@
+"""Emotion over time in a video file: one row per analysed frame and face.
+
+Why: people ask of an emotion model first "run it on my video and give me a table
+and a timeline". Frames come from ``cv2.VideoCapture`` (any clip OpenCV's FFmpeg
+reads: mp4, avi, mov, webm); faces are found on a subsample of frames (BlazeFace and
+one fast Haar pass: no slow rescue passes), followed by ``tracking.FaceTracker``, and
+the faces of several frames go through the network in one batch. The table is
+written to CSV batch by batch, so an interrupted run keeps what was done.
+"""
+
+from __future__ import annotations
+
+import csv as csv_module
+import math
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .faces import crop_faces
+from .labels import EMOTIONS
+from .tracking import FaceTracker, Track
+from .video_source import (  # noqa: F401  (the video API in one place)
+    VideoError,
+    VideoInfo,
+    VideoReader,
+    open_video,
+    video_frames,
+)
+
+COLUMNS = ("time_s", "frame", "face", "x", "y", "w", "h", *EMOTIONS, "label")
+ANALYSE_FPS = 10.0  # analyse at least this many frames per second of video
+BATCH_FRAMES = 16  # analysed frames whose faces go through the network together
+MIN_HITS = 3  # a track is a person after this many detections (~0.25 s)
+KEEP_SECONDS = 1.0  # a track survives this long without a detection
+PROGRESS_AFTER_S = 5.0  # clips longer than this get a progress bar
+
+
+class AnalysisInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``analyse_video``: ``table`` holds the rows analysed so far."""
+
+    def __init__(self, message: str, table: pd.DataFrame):
+        super().__init__(message)
+        self.table = table
+
+
+def frame_step(video_fps: float, fps: float | None = ANALYSE_FPS) -> int:
+    """Analyse every ``step``-th frame so at least ``fps`` frames a second are
+    analysed (``None``: every frame)."""
+    if fps is None:
+        return 1
+    if not fps > 0:
+        raise ValueError(f"fps must be > 0 frames a second, got {fps}")
+    return max(1, int(video_fps // fps))
+
+
+@dataclass
+class _Face:
+    """A face found in an analysed frame, waiting for its probabilities and its id."""
+
+    frame: int
+    time_s: float
+    track: Track
+    box: tuple[int, int, int, int]
+    crop: npt.NDArray[np.uint8]
+    probs: npt.NDArray[np.float32] | None = None
+
+
+class _Predictor:
+    """The predictor, or the shipped one loading in a thread meanwhile: the first
+    seconds of decoding and face finding overlap TensorFlow's start-up."""
+
+    def __init__(self, predictor=None):
+        self._value, self._future = predictor, None
+        if predictor is None:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="emo-load")
+            self._future = pool.submit(_load_shipped)
+            pool.shutdown(wait=False)
+
+    def ready(self) -> bool:
+        return self._value is not None or self._future.done()
+
+    def get(self):
+        if self._value is None:
+            self._value = self._future.result()  # re-raises a loading error here
+        return self._value
+
+
+def _load_shipped():
+    from .predict import EmotionPredictor
+
+    return EmotionPredictor.from_checkpoint()
+
+
+class _TableWriter:
+    """Rows kept in memory and appended to a CSV (flushed each batch)."""
+
+    def __init__(self, csv: str | Path | None):
+        self.rows: list[tuple] = []
+        self.path = Path(csv) if csv is not None else None
+        self._file = None
+        if self.path is not None:
+            # opened first: a bad path fails before the model loads
+            self._file = self.path.open("w", newline="")
+            self._csv = csv_module.writer(self._file)
+            self._csv.writerow(COLUMNS)
+            self._file.flush()
+
+    def add(self, faces: list[_Face]) -> None:
+        rows = [(round(f.time_s, 3), f.frame, f.track.id, *f.box,
+                 *(round(float(p), 4) for p in f.probs),
+                 EMOTIONS[int(f.probs.argmax())])
+                for f in sorted(faces, key=lambda f: (f.frame, f.track.id))]
+        self.rows += rows
+        if self._file is not None and rows:
+            self._csv.writerows(rows)
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def table(self) -> pd.DataFrame:
+        table = pd.DataFrame(self.rows, columns=list(COLUMNS))
+        table = table.sort_values(["frame", "face"], kind="stable", ignore_index=True)
+        return table.astype({c: "int64" for c in ("frame", "face", "x", "y", "w", "h")})
+
+
+def _settle(waiting: list[_Face], tracker: FaceTracker, predictor, writer: _TableWriter,
+            final: bool = False) -> list[_Face]:
+    """Classify the faces not yet classified, write those whose track is confirmed,
+    drop those whose track died unconfirmed; returns the faces still waiting."""
+    new = [f for f in waiting if f.probs is None]
+    if new:
+        faces = np.stack([f.crop for f in new])
+        probs = predictor.get().predict_faces(faces, tta="flip")
+        for f, p in zip(new, probs, strict=True):
+            f.probs = p
+    alive = {t.key for t in tracker.tracks}
+    writer.add([f for f in waiting if f.track.id is not None])
+    return [f for f in waiting if f.track.id is None and f.track.key in alive
+            and not final]
+
+
+def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = None,
+                  fps: float | None = ANALYSE_FPS, progress: bool = True,
+                  batch_frames: int = BATCH_FRAMES) -> pd.DataFrame:
+    """Per-frame, per-face emotion probabilities of a clip as a DataFrame (``COLUMNS``).
+
+    ``fps``: analyse at least this many frames a second (None: every frame).
+    ``face`` is the tracker's id, the same for one person across frames; a face
+    seen in fewer than ``MIN_HITS`` analysed frames in a row is never reported.
+    ``csv``: written as the analysis goes. ``table.attrs["warning"]`` says where a
+    clip cut short stopped; ``attrs["note"]`` that no face was found. Bad input
+    raises ``VideoError``; Ctrl-C raises ``AnalysisInterrupted`` with the rows so far.
+    """
+    reader = VideoReader(path)
+    info = reader.info
+    reader.step = frame_step(info.fps, fps)
+    writer = _TableWriter(csv)
+    try:
+        predictor = _Predictor(predictor)
+        rate = info.fps / reader.step
+        tracker = FaceTracker(max_misses=max(1, round(KEEP_SECONDS * rate)),
+                              min_hits=MIN_HITS)
+        _run(reader, tracker, predictor, writer, progress, batch_frames)
+    finally:
+        writer.close()
+    return _finish(writer.table(), reader)
+
+
+def _run(reader: VideoReader, tracker: FaceTracker, predictor, writer: _TableWriter,
+         progress: bool, batch_frames: int) -> None:
+    """The analysis loop: detect, track, and every ``batch_frames`` frames (once the
+    predictor has loaded) classify the faces found."""
+    from tqdm.auto import tqdm
+
+    info, waiting, fresh, time_s = reader.info, [], 0, 0.0
+    total = math.ceil(info.frames / reader.step) if info.frames else None
+    show = progress and not (info.duration_s <= PROGRESS_AFTER_S)
+    bar = tqdm(total=total, unit="frame", desc=info.path.name, disable=not show,
+               file=sys.stderr)
+    try:
+        for index, time_s, image in reader:
+            crops = crop_faces(image, "live", channels="BGR")
+            tracks = tracker.update([c.box for c in crops])
+            waiting += [_Face(index, time_s, t, c.box, c.face)
+                        for c, t in zip(crops, tracks, strict=True)]
+            fresh += 1
+            bar.update()
+            if fresh >= batch_frames and predictor.ready():
+                waiting, fresh = _settle(waiting, tracker, predictor, writer), 0
+        _settle(waiting, tracker, predictor, writer, final=True)
+    except KeyboardInterrupt:
+        if predictor.ready():  # else the faces found go: no wait for TensorFlow
+            _settle(waiting, tracker, predictor, writer, final=True)
+        where = f" ({writer.path} keeps them)" if writer.path else ""
+        raise AnalysisInterrupted(
+            f"interrupted at {time_s:.1f} s of {info.path}: {len(writer.rows)} rows "
+            f"analysed so far{where}", writer.table()) from None
+    finally:
+        bar.close()
+
+
+def _finish(table: pd.DataFrame, reader: VideoReader) -> pd.DataFrame:
+    if reader.stopped:
+        table.attrs["warning"] = reader.stopped
+    if table.empty:
+        seconds = reader.read / reader.info.fps
+        analysed = math.ceil(reader.read / reader.step)
+        table.attrs["note"] = (f"No face found in {reader.info.path.name}: {analysed} "
+                               f"frames analysed over {seconds:.1f} s; the table is "
+                               "empty.")
+    return table
+
+
+def run_video(clip: str | Path, csv: str | Path | None = None,
+              plot: str | Path | None = None, fps: float = ANALYSE_FPS) -> int:
+    """``python -m emo_utils video CLIP``: analyse, print the summary, save table and
+    figure; returns the exit status. Bad input raises ``VideoError`` (the command
+    line prints it as one ``error:`` line); ``fps`` 0 analyses every frame."""
+    if plot and Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise VideoError(f"--plot {plot}: give a name ending in .png, .svg or .pdf")
+    try:
+        table = analyse_video(clip, csv=csv, fps=fps or None,
+                              progress=sys.stderr.isatty())
+    except AnalysisInterrupted as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 130
+    _report(table, csv, plot)
+    if table.attrs.get("warning"):
+        print(f"error: {table.attrs['warning']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _report(table: pd.DataFrame, csv: str | Path | None,
+            plot: str | Path | None) -> None:
+    """Print the summary and where the table and the figure went."""
+    from . import plots, timeline
+
+    if table.empty:
+        print(table.attrs.get("note", "No face found."))
+    else:
+        print(timeline.format_summary(timeline.summarise(table)))
+    if csv:
+        print(f"table: {csv} ({len(table)} rows)")
+    if plot and not table.empty:
+        plots.set_style()
+        timeline.plot_timeline(table).savefig(plot)
+        print(f"timeline: {plot}")
