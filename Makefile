@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(TF)
 CONFIG ?= alexnet48
 EPOCHS ?=
+PRECISION ?=
 PYTEST_ARGS ?=
 APP_PORT ?= 8866
 
@@ -41,10 +42,11 @@ format: setup  ## auto-format and fix lint
 data: setup  ## find FER2013, or explain where to get it (downloads with Kaggle credentials)
 	$(BIN)/python -m emo_utils data
 
-train: setup  ## train CONFIG (default alexnet48) into RUN_DIR (default checkpoints/CONFIG); resumes if interrupted; OVERWRITE=1 replaces the shipped weights
+train: setup  ## train CONFIG (default alexnet48) into RUN_DIR (default checkpoints/CONFIG); resumes if interrupted; OVERWRITE=1 replaces the shipped weights; PRECISION=auto|bf16|fp32
 	mkdir -p logs
 	set -o pipefail; $(BIN)/python -m emo_utils train --config $(CONFIG) $(if $(EPOCHS),--epochs $(EPOCHS)) \
-	  $(if $(RUN_DIR),--run-dir $(RUN_DIR)) $(if $(OVERWRITE),--overwrite) 2>&1 | tee -a logs/train-$(CONFIG).log
+	  $(if $(RUN_DIR),--run-dir $(RUN_DIR)) $(if $(OVERWRITE),--overwrite) \
+	  $(if $(PRECISION),--precision $(PRECISION)) 2>&1 | tee -a logs/train-$(CONFIG).log
 
 eval: setup  ## fit the temperature on the held-back slice, then evaluate on the test split -> evaluation.json
 	$(BIN)/python -m emo_utils eval --checkpoint checkpoints/$(CONFIG)

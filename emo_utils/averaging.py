@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .model import ModelConfig
 from .predict import CheckpointError, load_weights
 from .rundir import RunDir
 
@@ -49,3 +50,17 @@ def average_snapshots(
     return {
         name: (value / len(wanted)).astype(np.float32) for name, value in total.items()
     }
+
+
+def averaging_window(config: ModelConfig) -> tuple[int, int] | None:
+    """First and last epoch whose weights are averaged, or None (best epoch kept).
+
+    A run from scratch averages only if it is at least twice as long as the window:
+    the mean of its first epochs would include weights far from any good solution.
+    A fine-tune (``init_from``) starts at one, so it may average all its epochs.
+    """
+    n = config.average_last
+    shortest = n if config.init_from else 2 * n
+    if n <= 0 or config.num_epochs < shortest:
+        return None
+    return config.num_epochs - n + 1, config.num_epochs

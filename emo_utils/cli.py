@@ -68,6 +68,7 @@ def _run_training(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty(),
         snapshots_from=args.snapshots_from,
         overwrite=args.overwrite,
+        precision=args.precision,
     )
     averaged = metrics.get("averaged")
     shipped = (
@@ -234,6 +235,13 @@ def _add_train(sub) -> None:
         type=int,
         default=None,
         help="keep each epoch's weights from this epoch on (for weight averaging)",
+    )
+    train.add_argument(
+        "--precision",
+        choices=("auto", "bf16", "fp32"),
+        default="auto",
+        help="auto (default): bf16 where the CPU has avx512_bf16 or amx_bf16, else "
+        "fp32; bf16 turns on TensorFlow's oneDNN bfloat16 rewrite",
     )
     train.set_defaults(func=_checked_train)
 

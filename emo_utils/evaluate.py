@@ -293,11 +293,11 @@ def run_eval(
 def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
                          tta: str | None = "flip"):
     """Fit the checkpoint's temperature on the held-back slice of Training (the
-    slice ``fit`` held back: same fraction and seed) and write calibration.json.
+    rows ``fit`` held back, from held_back.json) and write calibration.json.
 
     Never on a test split: the temperature is chosen where the weights were not."""
     from .calibration import calibrate
-    from .train import hold_out
+    from .holdout import stored_hold_out
 
     run_dir = RunDir(checkpoint_dir)
     trained = run_dir.read_metrics() or {}
@@ -306,11 +306,7 @@ def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
     images, labels = dataset.split("Training")
     if len(labels) == 0:
         raise ValueError(f"{dataset.source} has no Training faces to calibrate on")
-    fraction = trained.get("held_back_size", 0) / max(
-        trained.get("held_back_size", 0) + trained.get("train_size", 0), 1
-    )
-    data = hold_out(images, labels, fraction=round(fraction, 2) or 0.05,
-                    seed=trained.get("seed", 0))
+    data = stored_hold_out(run_dir, images, labels)  # older runs: rebuilt, and said
     predictor = _load_predictor(run_dir, calibrated=False)
     try:
         logits = predictor.predict_logits(data.val_images, tta=tta)

@@ -10,6 +10,7 @@ Layout::
     weights.npz        inference weights of the shipped network
     metrics.json       training history, timings, versions, test summary
     calibration.json   the softmax temperature fitted on the held-back slice
+    held_back.json     which Training rows were held back (emo_utils.holdout)
     evaluation.json    a saved Evaluation
     figures/           PNGs drawn from evaluation.json
     snapshots/         epoch-NNN.npz, per-epoch weights for averaging (git-ignored)
@@ -237,6 +238,7 @@ class RunDir:
     WEIGHTS = "weights.npz"
     METRICS = "metrics.json"
     CALIBRATION = "calibration.json"
+    HELD_BACK = "held_back.json"
     EVALUATION = "evaluation.json"
     FIGURES = "figures"
     STATE = "state"
@@ -273,6 +275,10 @@ class RunDir:
     @property
     def calibration_path(self) -> Path:
         return self.path / self.CALIBRATION
+
+    @property
+    def held_back_path(self) -> Path:
+        return self.path / self.HELD_BACK
 
     @property
     def evaluation_path(self) -> Path:
@@ -342,6 +348,16 @@ class RunDir:
 
     def write_calibration(self, calibration: dict[str, Any]) -> Path:
         return self.write_json(self.CALIBRATION, calibration)
+
+    def read_held_back(self) -> dict[str, Any] | None:
+        """held_back.json (emo_utils.holdout), or None for runs trained before it."""
+        return self.read_json(self.HELD_BACK)
+
+    def write_held_back(self, record: dict[str, Any]) -> Path:
+        """held_back.json, compact (about 8 KB for FER2013's 1,437 rows), atomically."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.held_back_path, json.dumps(record) + "\n")
+        return self.held_back_path
 
     def write_config(self, config: Any) -> Path:
         """config.json from anything with ``to_json()`` (a ModelConfig)."""
@@ -540,7 +556,7 @@ class RunDir:
         for folder in (self.path / "state.old", *self.path.glob("state.tmp.*")):
             _remove(folder)
         tmp_files = [self.path / "weights.tmp.npz"]
-        for name in (self.CONFIG, self.WEIGHTS, self.METRICS):
+        for name in (self.CONFIG, self.WEIGHTS, self.METRICS, self.HELD_BACK):
             tmp_files += self.path.glob(f"{name}.*tmp*")
         tmp_files += self.snapshots_dir.glob("*.tmp*")
         for tmp in tmp_files:

@@ -74,3 +74,50 @@ def test_both_fits_agree_without_outliers():
 def test_unknown_objective_is_an_error():
     with pytest.raises(ValueError, match="brier"):
         fit_temperature(np.zeros((3, 7)), np.zeros(3, int), objective="ece")
+
+
+# ------------------------------------------------- the held-back rows, stored
+
+
+def _training(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 48, 48), dtype=np.uint8), rng.integers(0, 7, n)
+
+
+def test_calibration_reads_the_held_back_rows_the_run_stored(tmp_path, capsys):
+    from emo_utils.holdout import hold_out, stored_hold_out
+    from emo_utils.rundir import RunDir
+
+    images, labels = _training()
+    trained = hold_out(images, labels, fraction=0.1, seed=3)
+    run = RunDir(tmp_path)
+    run.write_held_back(trained.held_back_record())
+    # counts that would rebuild another slice: the stored rows win
+    run.write_metrics({"seed": 0, "train_size": 60, "held_back_size": 60})
+    again = stored_hold_out(run, images, labels)
+    np.testing.assert_array_equal(again.val_indices, trained.val_indices)
+    np.testing.assert_array_equal(again.val_images, trained.val_images)
+    np.testing.assert_array_equal(again.train_labels, trained.train_labels)
+    assert capsys.readouterr().out == ""
+
+    other = labels.copy()
+    other[0] = (other[0] + 1) % 7  # another data file, same size
+    with pytest.raises(ValueError, match="use the data file the run was trained on"):
+        stored_hold_out(run, images, other)
+    with pytest.raises(ValueError, match="120 faces with other labels than the 119"):
+        stored_hold_out(run, images[1:], labels[1:])
+
+
+def test_a_run_without_stored_rows_rebuilds_them_and_says_so(tmp_path, capsys):
+    from emo_utils.holdout import hold_out, stored_hold_out
+    from emo_utils.rundir import RunDir
+
+    images, labels = _training()
+    run = RunDir(tmp_path / "alexnet48")
+    run.write_metrics({"seed": 2, "train_size": 108, "held_back_size": 12})
+    rebuilt = stored_hold_out(run, images, labels)
+    expected = hold_out(images, labels, fraction=0.1, seed=2)
+    np.testing.assert_array_equal(rebuilt.val_indices, expected.val_indices)
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["alexnet48: no held_back.json (trained before it was stored); "
+                   "rebuilding the held-back slice from fraction 0.1 and seed 2"]

@@ -21,6 +21,16 @@ def test_unknown_command_is_an_error():
         main(["fly"])
 
 
+def test_train_precision_bogus_is_refused_with_the_choices(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--precision", "bogus"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --precision: invalid choice: 'bogus'" in err
+    choices = err.split("choose from")[1]
+    assert all(f"'{name}'" in choices for name in ("auto", "bf16", "fp32"))
+
+
 def test_train_refuses_to_overwrite_weights_without_state(capsys, tmp_path):
     """rundir.WeightsWithoutState reaches the user as one error line, exit code 2."""
     from .conftest import make_fer_csv

@@ -253,3 +253,14 @@ def test_a_fine_tunes_epochs_are_numbered_on_from_its_parents(tmp_path):
     looped = run("looped", [1], init_from=str(tmp_path / "looped"))
     assert looped.parent() is None
     assert [h["epoch"] for h in looped.history()] == [1]
+
+
+def test_held_back_rows_are_stored_and_read_back(tmp_path):
+    run = RunDir(tmp_path / "run")
+    assert run.read_held_back() is None  # a run trained before the file existed
+    record = {"format": 1, "training_size": 10, "training_labels_sha256": "ab",
+              "indices": [1, 4, 7]}
+    path = run.write_held_back(record)
+    assert path == run.held_back_path == tmp_path / "run" / "held_back.json"
+    assert run.read_held_back() == record
+    assert [p.name for p in run.path.iterdir()] == ["held_back.json"]  # no tmp left

@@ -281,12 +281,12 @@ def _sigint_by_default():
 
 @pytest.mark.usefixtures("python_ctrl_c")
 def test_ctrl_c_during_a_save_takes_effect_when_the_save_is_done():
-    from emo_utils.train import _interrupts_deferred
+    from emo_utils.callbacks import interrupts_deferred
 
     done = []
 
     def save():
-        with _interrupts_deferred():
+        with interrupts_deferred():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)
             done.append("saved")
@@ -529,3 +529,24 @@ def test_a_state_without_a_weight_is_refused_with_what_to_do(tmp_path, data):
     _rename_in_checkpoint(prefix, lambda name: None if name == "fc1/W" else name)
     with pytest.raises(ValueError, match=r"cannot resume: it lacks fc1/W.*Delete"):
         fit(TINY, data, tmp_path, num_epochs=2, progress=False)
+
+
+# ------------------------------------------------- precision and the held-back rows
+
+
+def test_a_tiny_run_records_its_precision_and_its_held_back_rows(tmp_path, data):
+    metrics = fit(TINY, data, tmp_path, num_epochs=1, progress=False,
+                  precision="fp32")
+    saved = RunDir(tmp_path).read_metrics()
+    assert saved["precision"] == {"asked": "fp32", "used": "fp32",
+                                  "why": "asked for"}
+    assert metrics["precision"] == saved["precision"]
+    assert saved["history"][0]["precision"] == "fp32"
+    assert saved["img_per_s"] > 0
+    stored = RunDir(tmp_path).read_held_back()
+    assert stored["indices"] == data.val_indices.tolist()
+    assert stored["training_size"] == len(data.train_labels) + len(data.val_labels)
+    with pytest.raises(ValueError, match="precision 'bogus' is not one of"):
+        fit(TINY, data, tmp_path / "other", num_epochs=1, progress=False,
+            precision="bogus")
+    assert not (tmp_path / "other").exists()

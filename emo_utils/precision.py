@@ -1,0 +1,93 @@
+"""Training precision: float32, or bfloat16 through TensorFlow's oneDNN graph rewrite.
+
+Why: on CPUs with AVX-512 BF16 or AMX the rewrite trains alexnet48 ~1.5x faster
+(docs: /work/shared/FACTS.md); elsewhere TensorFlow skips it, so ``auto`` asks for it
+only where the CPU has those instructions. Variables, the optimizer and the loss stay
+float32 either way (no loss scaling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+CHOICES = ("auto", "bf16", "fp32")
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo names of fast bfloat16
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def cpu_flags(path: Path = CPUINFO) -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none: macOS,
+    Windows, a sandbox)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags") and ":" in line:
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+@dataclass(frozen=True)
+class Precision:
+    """What was asked for, what training uses, and why (one line for the log)."""
+
+    asked: str  # auto | bf16 | fp32
+    used: str  # bf16 | fp32
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        return f"precision: {self.used} ({self.why})"
+
+
+def choose(asked: str = "auto") -> Precision:
+    """Resolve ``asked``: ``auto`` is bf16 where the CPU has fast bfloat16, else fp32
+    (the flags come from ``cpu_flags``)."""
+    if asked not in CHOICES:
+        raise ValueError(
+            f"precision {asked!r} is not one of {', '.join(CHOICES)}: use auto (bf16 "
+            "where the CPU supports it), bf16 or fp32"
+        )
+    found = sorted(set(BF16_FLAGS) & cpu_flags())
+    if asked == "fp32":
+        return Precision(asked, "fp32", "asked for")
+    if asked == "bf16":
+        why = (f"asked for; the CPU has {', '.join(found)}" if found else
+               "asked for, but the CPU has neither avx512_bf16 nor amx_bf16: "
+               "TensorFlow may skip the rewrite and train in fp32")
+        return Precision(asked, "bf16", why)
+    if found:
+        return Precision(asked, "bf16", f"auto: the CPU has {', '.join(found)}")
+    return Precision(asked, "fp32",
+                     "auto: the CPU has neither avx512_bf16 nor amx_bf16")
+
+
+def session_config(used: str):
+    """A ConfigProto with oneDNN's bfloat16 rewrite ON (``bf16``) or OFF (``fp32``)."""
+    import tensorflow as tf
+    from tensorflow.core.protobuf import rewriter_config_pb2
+
+    if used not in ("bf16", "fp32"):
+        raise ValueError(f"precision {used!r}: give bf16 or fp32 (resolve auto first)")
+    toggle = rewriter_config_pb2.RewriterConfig
+    config = tf.compat.v1.ConfigProto()
+    config.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = (
+        toggle.ON if used == "bf16" else toggle.OFF
+    )
+    return config
+
+
+def use_in_graph(used: str, graph=None) -> None:
+    """Make TFLearn's sessions of ``graph`` (default: the current one) run at
+    ``used``: its Trainer takes the ConfigProto in the GRAPH_CONFIG collection."""
+    import tensorflow as tf
+
+    tf1 = tf.compat.v1
+    graph = graph or tf1.get_default_graph()
+    collection = graph.get_collection_ref(tf1.GraphKeys.GRAPH_CONFIG)
+    collection[:] = [session_config(used)]
