@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from emo_utils import EMOTIONS, face, webcam
+from emo_utils.boxes import intersection
 from emo_utils.face import read_image
 from emo_utils.predict import EmotionPredictor
 from emo_utils.webcam import (
@@ -269,7 +270,7 @@ def test_tags_of_faces_side_by_side_do_not_cover_each_other():
         assert 0 <= a[0] <= 200 - 60
         assert 0 <= a[1] <= 150 - 18
         for b in rects[:i]:
-            assert not webcam._overlap(a, b)
+            assert intersection(a, b) == 0
 
 
 def test_a_tag_at_the_top_edge_goes_below_and_stays_in_the_picture():
@@ -316,13 +317,13 @@ def test_hard_faces_figure_and_sentences(predictor):
 
 
 def test_group_photo_falls_back_to_three_sample_faces(monkeypatch, tmp_path):
-    monkeypatch.setattr(webcam, "FACES_DIRS", (tmp_path / "nowhere",))
+    monkeypatch.setattr(webcam.frames, "FACES_DIRS", (tmp_path / "nowhere",))
     image, source = webcam.group_photo()
     assert image.shape == (480, 640, 3)
     assert source.startswith("three sample faces")
     (tmp_path / "faces").mkdir()
     cv2.imwrite(str(tmp_path / "faces" / webcam.GROUP_PHOTO), image[:, :, ::-1])
-    monkeypatch.setattr(webcam, "FACES_DIRS", (tmp_path / "faces",))
+    monkeypatch.setattr(webcam.frames, "FACES_DIRS", (tmp_path / "faces",))
     photo, source = webcam.group_photo()
     assert photo.shape == image.shape
     assert source.endswith(webcam.GROUP_PHOTO)
