@@ -344,3 +344,31 @@ def test_plot_predictions_draws_every_face_and_its_crop(predictor):
     text = webcam.describe_predictions(preds)
     assert text.startswith("3 faces found, numbered largest first: 1 **")
     assert "Found by the blazeface pass." in text
+
+
+def test_live_frames_are_smoothed_and_drawn_as_a_timeline(app, face_frame):
+    clock = [100.0]
+    app.session.clock = lambda: clock[0]
+    app.camera.live = True
+    app.handle_frame(face_frame, live=True)
+    assert app.timeline.value == ""  # one point is not a line yet
+    raw, key = app.session.frame.raw[0], app.session.frame.keys[0]
+    neutral = np.full((480, 640), 90, np.uint8)  # the other sample, same place
+    neutral[120:280, 240:400] = read_image(
+        webcam.ASSETS / "sample_face_neutral.png", gray=True)
+    clock[0] += 1 / 15
+    app.handle_frame(jpeg_data_url(neutral), live=True)
+    frame = app.session.frame
+    assert key is not None
+    assert frame.keys == [key]  # the same face, tracked
+    assert np.abs(frame.raw[0].probs - raw.probs).max() > 0.2
+    mean = raw.probs + (1 - np.exp(-1 / 15 / 0.25)) * (frame.raw[0].probs - raw.probs)
+    assert bar_probs(app.bars.value) == pytest.approx(mean, abs=1e-3)  # averaged
+    assert app.timeline.value.count("class='emo-spark-line'") == 7
+    assert app.steady.value  # smoothing is on by default in live mode
+    app.steady.value = False
+    clock[0] += 1 / 15
+    app.handle_frame(face_frame, live=True)
+    assert bar_probs(app.bars.value) == pytest.approx(raw.probs, abs=1e-3)
+    app.handle_frame(face_frame)  # a snapshot: no timeline, tracks start afresh
+    assert app.timeline.value == ""
