@@ -188,7 +188,7 @@ def test_sparkline_draws_a_line_per_emotion_and_the_top_as_bands():
     sad_line = svg.split("data-emotion='sad'")[1].split("/>")[0]
     assert "stroke-width='2.2'" in sad_line  # the current top emotion stands out
     assert sad_line.split("points='")[1].split("'")[0].split()[-1].startswith("320.0,")
-    assert "last 10 s" in svg
+    assert "the last 10 seconds" in svg
     bands = [c for c in ("#d62728", "#9467bd") if f"height='8' fill='{c}'" in svg]
     assert bands == ["#d62728", "#9467bd"]  # happy, then sad
 

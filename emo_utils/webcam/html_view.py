@@ -124,6 +124,8 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
              "stroke='#ddd'/>"]
     lines.append(f"<line x1='0' x2='{w}' y1='{h / 2 + 1:.1f}' y2='{h / 2 + 1:.1f}' "
                  "stroke='#ddd' stroke-dasharray='3 3'/>")  # 50%
+    lines += [f"<text x='3' y='{y:.0f}' font-size='9' fill='#999'>{text}</text>"
+              for y, text in ((10, "100%"), (h / 2 - 1, "50%"))]
     top = probs.argmax(axis=1)
     for i, name in enumerate(EMOTIONS):
         points = " ".join(f"{x:.1f},{h * (1 - p) + 1:.1f}"
@@ -142,12 +144,15 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
         f"<span style='color:{EMOTION_COLORS[n]};font-weight:"
         f"{'bold' if i == top[-1] else 'normal'}'>{n}</span>"
         for i, n in enumerate(EMOTIONS))
-    head = html.escape(title + " — " if title else "") + f"last {span_s:g} s"
+    head = html.escape(title + ": " if title else "") + f"the last {span_s:g} seconds"
     return ("<div class='emo-spark' style='font-family:sans-serif;font-size:11px;"
-            f"color:#555;width:{w}px;margin-top:6px'><div>{head}</div>"
+            f"color:#555;width:{w}px;margin-top:8px'><div>{head}</div>"
             f"<svg width='{w}' height='{h + band + 2}' viewBox='0 0 {w} {h + band + 2}'"
-            f" role='img' aria-label='emotions over the last {span_s:g} s'>"
-            f"{''.join(lines)}</svg><div style='line-height:1.3'>{legend}</div></div>")
+            f" role='img' aria-label='emotions over the last {span_s:g} s'"
+            f" style='display:block'>{''.join(lines)}</svg>"
+            "<div style='display:flex;justify-content:space-between;color:#999'>"
+            f"<span>−{span_s:g} s</span><span>now</span></div>"
+            f"<div style='line-height:1.3'>{legend}</div></div>")
 
 
 def jpeg_data_url(image: npt.NDArray[np.uint8], max_side: int = 640) -> str:
