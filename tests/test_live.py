@@ -187,10 +187,11 @@ def test_sparkline_draws_a_line_per_emotion_and_the_top_as_bands():
     assert svg.count("class='emo-spark-line'") == 7
     sad_line = svg.split("data-emotion='sad'")[1].split("/>")[0]
     assert "stroke-width='2.2'" in sad_line  # the current top emotion stands out
-    assert sad_line.split("points='")[1].split("'")[0].split()[-1].startswith("320.0,")
+    assert sad_line.split("points='")[1].split("'")[0].split()[-1].startswith("320,")
     assert "the last 10 seconds" in svg
-    bands = [c for c in ("#d62728", "#9467bd") if f"height='8' fill='{c}'" in svg]
-    assert bands == ["#d62728", "#9467bd"]  # happy, then sad
+    bands = svg.split("height='8' fill='")[1:]
+    assert [b[:7] for b in bands] == ["#d62728", "#9467bd"]  # happy, then sad
+    assert "x='16.0' y='66' width='256.0'" in svg  # happy until the first sad point
 
 
 def test_vs_code_gets_one_sentence_pointing_elsewhere():

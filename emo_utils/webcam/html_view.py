@@ -127,19 +127,8 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
     lines += [f"<text x='3' y='{y:.0f}' font-size='9' fill='#999'>{text}</text>"
               for y, text in ((10, "100%"), (h / 2 - 1, "50%"))]
     top = probs.argmax(axis=1)
-    for i, name in enumerate(EMOTIONS):
-        points = " ".join(f"{x:.1f},{h * (1 - p) + 1:.1f}"
-                          for x, p in zip(xs, probs[:, i], strict=True))
-        bold = 2.2 if i == top[-1] else 1.2
-        lines.append(f"<polyline class='emo-spark-line' data-emotion='{name}' "
-                     f"points='{points}' fill='none' stroke='{EMOTION_COLORS[name]}' "
-                     f"stroke-width='{bold}' stroke-linejoin='round'/>")
-    edges = np.append(xs, w)
-    for k in range(len(xs)):
-        x0, x1 = max(0.0, edges[k]), edges[k + 1]
-        if x1 > x0:
-            lines.append(f"<rect x='{x0:.1f}' y='{h + 2}' width='{x1 - x0 + 0.5:.1f}' "
-                         f"height='{band}' fill='{EMOTION_COLORS[EMOTIONS[top[k]]]}'/>")
+    lines += _spark_lines(xs, probs, h, top[-1])
+    lines += _spark_bands(xs, top, h + 2, band)
     legend = " ".join(
         f"<span style='color:{EMOTION_COLORS[n]};font-weight:"
         f"{'bold' if i == top[-1] else 'normal'}'>{n}</span>"
@@ -153,6 +142,36 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
             "<div style='display:flex;justify-content:space-between;color:#999'>"
             f"<span>−{span_s:g} s</span><span>now</span></div>"
             f"<div style='line-height:1.3'>{legend}</div></div>")
+
+
+def _spark_lines(xs: np.ndarray, probs: np.ndarray, h: int, top: int) -> list[str]:
+    """One SVG polyline per emotion, ``top`` drawn bolder; whole pixels."""
+    ys = np.rint(h * (1 - probs) + 1).astype(int)
+    xs = np.rint(xs).astype(int)
+    out = []
+    for i, name in enumerate(EMOTIONS):
+        points = " ".join(f"{x},{y}" for x, y in zip(xs, ys[:, i], strict=True))
+        out.append(f"<polyline class='emo-spark-line' data-emotion='{name}' "
+                   f"points='{points}' fill='none' stroke='{EMOTION_COLORS[name]}' "
+                   f"stroke-width='{2.2 if i == top else 1.2}' "
+                   "stroke-linejoin='round'/>")
+    return out
+
+
+def _spark_bands(xs: np.ndarray, top: np.ndarray, y: int, band: int) -> list[str]:
+    """The top emotion over time as coloured SVG bands, one per unbroken run; each
+    point's colour lasts until the next point (the last one's until now)."""
+    change = np.flatnonzero(np.diff(top)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(xs)]])
+    edges = np.append(xs, VIEW_WIDTH)
+    out = []
+    for a, b in zip(starts, ends, strict=True):
+        x0, x1 = max(0.0, edges[a]), edges[b]
+        if x1 > x0:
+            out.append(f"<rect x='{x0:.1f}' y='{y}' width='{x1 - x0:.1f}' "
+                       f"height='{band}' fill='{EMOTION_COLORS[EMOTIONS[top[a]]]}'/>")
+    return out
 
 
 def jpeg_data_url(image: npt.NDArray[np.uint8], max_side: int = 640) -> str:
