@@ -1,5 +1,5 @@
-"""End to end: notebook 04 served by Voila and by JupyterLab, Chromium's fake camera
-plays a face, Snapshot.
+"""End to end: notebook 04 served by Voila, JupyterLab 4 and Notebook 7, Chromium's
+fake camera plays a face, Snapshot and Live.
 
 Needs Debian's chromium at /usr/bin/chromium (``apt-get install chromium``; .ci/run
 installs it) and playwright's Python package; no browser download.
@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from emo_utils import EMOTIONS
-from emo_utils.webcam import SAMPLE_FACES, group_frame, sample_frame
+from emo_utils.webcam import SAMPLE_FACES, VSCODE_MESSAGE, group_frame, sample_frame
 
 from .requires import CHROMIUM, require_chromium, require_playwright
 
@@ -69,9 +69,11 @@ def free_port() -> int:
 def serve(cmd: list[str], port: int, log_path: Path, cwd: Path = REPO,
           env: dict[str, str] | None = None):
     """Run a notebook server (the venv's kernel, EMO_SMOKE=1, ``env``) until it listens;
-    yields its process."""
+    yields its process. Its kernels import this checkout's emo_utils (PYTHONPATH),
+    whichever copy the venv has installed."""
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, EMO_SMOKE="1", PATH=f"{VOILA.parent}:{os.environ['PATH']}",
-               **(env or {}))
+               PYTHONPATH=path, **(env or {}))
     log = log_path.open("w")  # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -183,6 +185,7 @@ def test_snapshot_in_the_browser_shows_a_prediction(voila_url, tmp_path):
             times.append(1000 * (time.perf_counter() - start))
             js_times.append(float(re.search(r": (\d+) ms", status).group(1)))
         fps, js_fps = live_fps(page)  # frames only after each ack
+        spark_lines = page.locator(".emo-spark .emo-spark-line").count()  # timeline
         label = page.locator("b.emo-label").inner_text(timeout=10_000)
         rows = page.locator(".emo-row")
         probs = [float(rows.nth(i).get_attribute("data-prob")) for i in range(7)]
@@ -202,6 +205,7 @@ def test_snapshot_in_the_browser_shows_a_prediction(voila_url, tmp_path):
     assert sum(probs) == pytest.approx(1.0, abs=1e-3)
     assert label == EMOTIONS[int(np.argmax(probs))]
     assert "ms from snapshot to result" in status
+    assert spark_lines == 7  # the last ten seconds of live frames, one line each
     assert fps > 1  # the rate is a benchmark figure, not a test
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
@@ -262,41 +266,66 @@ def camera_error(page) -> str:
     return error.inner_text()
 
 
-def test_a_denied_camera_gets_a_plain_message(voila_url):
-    """Without the fake-UI flag, headless Chromium refuses the camera; we say so."""
+def denied_camera_error(url: str, vscode: bool = False) -> tuple[str, str]:
+    """The widget's error line and status after Snapshot, in a Chromium that refuses
+    the camera; ``vscode``: the page looks like VS Code's notebook webview."""
     playwright = require_playwright()
-    args = fake_camera_args(None)
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=fake_camera_args(None))
         try:
             page = browser.new_page()
-            page.goto(voila_url, timeout=180_000)
+            if vscode:  # what VS Code's webview gives every page it shows
+                page.add_init_script("window.acquireVsCodeApi = () => ({});")
+            page.goto(url, timeout=180_000)
             text = camera_error(page)
             page.locator(".emo-cam-snapshot").click()  # must not crash or send
             page.wait_for_timeout(500)
             status = page.locator(".emo-cam-status").inner_text()
         finally:
             browser.close()
+    return text, status
+
+
+def test_a_denied_camera_gets_a_plain_message(voila_url):
+    """Without the fake-UI flag, headless Chromium refuses the camera; we say so."""
+    text, status = denied_camera_error(voila_url)
     assert "permission was denied" in text
     assert "upload a photo" in text.lower()
     assert not status.startswith("Frame")
 
 
-def test_the_camera_cell_works_inside_jupyterlab(tmp_path):
-    """JupyterLab (not only Voila): Run All, then Snapshot in the camera cell."""
+def test_vs_code_is_told_where_the_camera_works(voila_url):
+    """VS Code's notebook view refuses the camera (microsoft/vscode#119127): one
+    sentence pointing to upload, a video file and JupyterLab."""
+    text, status = denied_camera_error(voila_url, vscode=True)
+    assert text == VSCODE_MESSAGE
+    assert not status.startswith("Frame")
+
+
+@pytest.mark.parametrize(("command", "flag", "path"), [
+    ("jupyter-lab", "--LabApp.expose_app_in_browser=True",
+     "lab/tree/04_webcam_live.ipynb"),
+    ("jupyter-notebook", "--JupyterNotebookApp.expose_app_in_browser=True",
+     "notebooks/04_webcam_live.ipynb"),
+], ids=["jupyterlab4", "notebook7"])
+def test_the_camera_cell_works_inside_the_notebook_front_ends(tmp_path, command,
+                                                              flag, path):
+    """JupyterLab 4 and Notebook 7 (not only Voila): Run All, then Snapshot in the
+    camera cell."""
     playwright = require_playwright()
-    lab = VOILA.with_name("jupyter-lab")
-    # a copy, so that JupyterLab's autosave never writes outputs into the repo
-    work = tmp_path / "lab"
+    server = VOILA.with_name(command)
+    # a copy, so that the front end's autosave never writes outputs into the repo
+    work = tmp_path / "nb"
     work.mkdir()
     shutil.copy(REPO / "notebooks" / "04_webcam_live.ipynb", work)
     port = free_port()
-    cmd = [str(lab), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+    cmd = [str(server), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--ServerApp.token=", "--ServerApp.password=", "--allow-root",
-           f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]
+           f"--ServerApp.root_dir={work}", flag]
     args = fake_camera_args(write_y4m(tmp_path / "face.y4m", sample_frame()))
-    url = f"http://127.0.0.1:{port}/lab/tree/04_webcam_live.ipynb"
-    with serve(cmd, port, tmp_path / "lab.log"), \
+    url = f"http://127.0.0.1:{port}/{path}"
+    with serve(cmd, port, tmp_path / "server.log"), \
             playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
@@ -319,7 +348,7 @@ def test_the_camera_cell_works_inside_jupyterlab(tmp_path):
             label = page.locator("b.emo-label").inner_text(timeout=10_000)
             error = page.locator(".emo-cam-error").inner_text()
             snapshot.scroll_into_view_if_needed()
-            page.screenshot(path=str(SCREENSHOT.with_name("webcam-lab.png")))
+            page.screenshot(path=str(SCREENSHOT.with_name(f"webcam-{command}.png")))
         finally:
             browser.close()
     assert error == ""

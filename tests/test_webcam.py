@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from emo_utils import EMOTIONS, webcam
+from emo_utils.boxes import intersection
 from emo_utils.faces.blazeface import BlazeFaceDetector
 from emo_utils.images import read_image
 from emo_utils.predict import EmotionPredictor
@@ -270,7 +271,7 @@ def test_tags_of_faces_side_by_side_do_not_cover_each_other():
         assert 0 <= a[0] <= 200 - 60
         assert 0 <= a[1] <= 150 - 18
         for b in rects[:i]:
-            assert not webcam._overlap(a, b)
+            assert intersection(a, b) == 0
 
 
 def test_a_tag_at_the_top_edge_goes_below_and_stays_in_the_picture():
@@ -317,13 +318,13 @@ def test_hard_faces_figure_and_sentences(predictor):
 
 
 def test_group_photo_falls_back_to_three_sample_faces(monkeypatch, tmp_path):
-    monkeypatch.setattr(webcam, "FACES_DIRS", (tmp_path / "nowhere",))
+    monkeypatch.setattr(webcam.frames, "FACES_DIRS", (tmp_path / "nowhere",))
     image, source = webcam.group_photo()
     assert image.shape == (480, 640, 3)
     assert source.startswith("three sample faces")
     (tmp_path / "faces").mkdir()
     cv2.imwrite(str(tmp_path / "faces" / webcam.GROUP_PHOTO), image[:, :, ::-1])
-    monkeypatch.setattr(webcam, "FACES_DIRS", (tmp_path / "faces",))
+    monkeypatch.setattr(webcam.frames, "FACES_DIRS", (tmp_path / "faces",))
     photo, source = webcam.group_photo()
     assert photo.shape == image.shape
     assert source.endswith(webcam.GROUP_PHOTO)
@@ -344,3 +345,31 @@ def test_plot_predictions_draws_every_face_and_its_crop(predictor):
     text = webcam.describe_predictions(preds)
     assert text.startswith("3 faces found, numbered largest first: 1 **")
     assert "Found by the blazeface pass." in text
+
+
+def test_live_frames_are_smoothed_and_drawn_as_a_timeline(app, face_frame):
+    clock = [100.0]
+    app.session.clock = lambda: clock[0]
+    app.camera.live = True
+    app.handle_frame(face_frame, live=True)
+    assert app.timeline.value == ""  # one point is not a line yet
+    raw, key = app.session.frame.raw[0], app.session.frame.keys[0]
+    neutral = np.full((480, 640), 90, np.uint8)  # the other sample, same place
+    neutral[120:280, 240:400] = read_image(
+        webcam.ASSETS / "sample_face_neutral.png", gray=True)
+    clock[0] += 1 / 15
+    app.handle_frame(jpeg_data_url(neutral), live=True)
+    frame = app.session.frame
+    assert key is not None
+    assert frame.keys == [key]  # the same face, tracked
+    assert np.abs(frame.raw[0].probs - raw.probs).max() > 0.2
+    mean = raw.probs + (1 - np.exp(-1 / 15 / 0.25)) * (frame.raw[0].probs - raw.probs)
+    assert bar_probs(app.bars.value) == pytest.approx(mean, abs=1e-3)  # averaged
+    assert app.timeline.value.count("class='emo-spark-line'") == 7
+    assert app.steady.value  # smoothing is on by default in live mode
+    app.steady.value = False
+    clock[0] += 1 / 15
+    app.handle_frame(face_frame, live=True)
+    assert bar_probs(app.bars.value) == pytest.approx(raw.probs, abs=1e-3)
+    app.handle_frame(face_frame)  # a snapshot: no timeline, tracks start afresh
+    assert app.timeline.value == ""

@@ -6,8 +6,20 @@
 
 const STALE_MS = 5000; // no ack for this long (kernel restarted?): stop waiting
 
-function explain(err) {
+// VS Code's notebook view runs outputs in a webview that refuses the camera
+// (microsoft/vscode#119127): a vscode-webview: origin or its acquireVsCodeApi.
+function inVsCode() {
+  const origins = [window.location.protocol, document.referrer,
+                   ...Array.from(window.location.ancestorOrigins || [])];
+  return origins.some((o) => String(o).startsWith("vscode-webview:")) ||
+    typeof window.acquireVsCodeApi === "function";
+}
+
+function explain(err, model) {
   const name = (err && err.name) || "";
+  if (inVsCode() && (name === "NotAllowedError" || name === "SecurityError" || !err)) {
+    return model.get("vscode_message");
+  }
   if (name === "NotAllowedError" || name === "PermissionDeniedError") {
     return "Camera permission was denied. Allow the camera for this page (the camera " +
       "icon in the address bar), then press Start camera. Or upload a photo below.";
@@ -81,9 +93,13 @@ function render({ model, el }) {
   }
 
   async function startCamera() {
+    if (inVsCode() && model.get("host") !== "vscode") {
+      model.set("host", "vscode");
+      model.save_changes();
+    }
     if (!window.isSecureContext || !navigator.mediaDevices ||
         !navigator.mediaDevices.getUserMedia) {
-      setError(insecureMessage());
+      setError(inVsCode() ? explain(null, model) : insecureMessage());
       return;
     }
     setStatus("Starting the camera…");
@@ -104,7 +120,7 @@ function render({ model, el }) {
     } catch (err) {
       stream = null;
       setStatus("");
-      setError(explain(err));
+      setError(explain(err, model));
     }
   }
 
