@@ -29,7 +29,7 @@ setup: $(STAMP)  ## create .venv and install the package with its pinned depende
 lab: setup  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: setup  ## unit tests + notebooks (nbval) + browser test when chromium is installed
+test: setup  ## unit tests + notebooks (nbval) + browser tests (skipped without chromium; under CI=true they fail instead)
 	bash tests/run.sh $(PYTEST_ARGS)
 
 check: setup  ## lint (ruff)
