@@ -11,9 +11,6 @@ with start-up (TensorFlow import and model load, as the command pays it).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -22,6 +19,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _common import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "photos.json"
@@ -73,14 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         "ms_per_photo": round(1000 * batch / args.photos, 1),
         "command_s_with_startup": round(command, 1),
         "command_photos_per_s_with_startup": round(args.photos / command, 2),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "opencv": cv2.__version__,
-                    "load_1min": round(os.getloadavg()[0], 1)},
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    write_results(RESULTS, results)
     return 0
 
 

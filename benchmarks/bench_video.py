@@ -14,9 +14,6 @@ each real change (a known segment boundary) to the label showing it.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -27,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _common import write_results  # noqa: E402
 
 from emo_utils import timeline, video  # noqa: E402
 from emo_utils.sample_clip import (  # noqa: E402
@@ -77,14 +74,6 @@ def flicker(table: pd.DataFrame) -> dict:
     return out
 
 
-def _load_note() -> str | None:
-    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
-    if load >= cpus:
-        return (f"other processes kept the CPUs busy during this benchmark (load "
-                f"average {load:.1f} on {cpus} cores): these times are up to ~2-4x "
-                "what an idle machine gives")
-    return None
-
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,17 +103,8 @@ def main() -> int:
             run["rows_per_video_second"] >= TARGETS["rows_per_video_second"]
             and run["realtime_factor_with_startup"]
             >= TARGETS["realtime_factor_with_startup"]) for name, run in speed.items()},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "opencv": cv2.__version__, "nice": os.nice(0),
-                    "load_1min": round(os.getloadavg()[0], 1)},
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    note = _load_note()
-    if note:
-        results["note"] = note
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    write_results(RESULTS, results)
     return 0
 
 

@@ -14,9 +14,6 @@ batch 1 (webcam) and batch 256 (evaluation).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -24,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from _common import write_results  # noqa: E402
 
 import emo_utils  # noqa: E402, F401  (patches before tflearn)
 from emo_utils.paths import SHIPPED_CHECKPOINT, relative_to_repo  # noqa: E402
@@ -66,15 +63,6 @@ def _training_note() -> str | None:
     return None
 
 
-def _load_note() -> str | None:
-    """Say so when other processes kept the CPUs busy during the benchmark."""
-    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
-    if load >= cpus:
-        return (f"other processes kept the CPUs busy during this benchmark (load "
-                f"average {load:.1f} on {cpus} cores): these times are up to ~2x what "
-                "an idle machine gives")
-    return None
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,17 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoint": str(Path(predictor.source).resolve().relative_to(ROOT)
                           if Path(predictor.source).resolve().is_relative_to(ROOT)
                           else predictor.source),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "opencv": cv2.__version__, "nice": os.nice(0),
-                    "load_1min": round(os.getloadavg()[0], 1)},
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    note = _training_note() or _load_note()
-    if note:
-        results["note"] = note
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    write_results(RESULTS, results, _training_note())
     return 0
 
 
