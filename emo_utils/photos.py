@@ -10,7 +10,6 @@ Ctrl-C keeps them.
 
 from __future__ import annotations
 
-import csv
 import glob
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csv_rows import CsvRows
 from .labels import EMOTIONS
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -76,34 +76,6 @@ def photo_rows(predictor, path: Path, finder="upload") -> list[dict]:
     return rows
 
 
-class CsvRows:
-    """Rows appended to a CSV file and flushed one by one, so an interrupted batch
-    keeps every row made before it stopped."""
-
-    def __init__(self, path: str | os.PathLike, columns: Iterable[str] = COLUMNS):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "w", newline="")  # closed by close()
-        self._writer = csv.DictWriter(self._file, fieldnames=list(columns))
-        self._writer.writeheader()
-        self.count = 0
-
-    def write(self, rows: Iterable[dict]) -> None:
-        for row in rows:
-            self._writer.writerow(row)
-            self.count += 1
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> CsvRows:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
 def predict_photos(paths: Iterable[str | os.PathLike] | str | os.PathLike,
                    recursive: bool = False, predictor=None,
                    csv_path: str | os.PathLike | None = None, progress: bool = True,
@@ -129,7 +101,7 @@ def predict_photos(paths: Iterable[str | os.PathLike] | str | os.PathLike,
 
         predictor = EmotionPredictor.from_checkpoint()
     rows: list[dict] = []
-    sink = CsvRows(csv_path) if csv_path else None
+    sink = CsvRows(csv_path, COLUMNS) if csv_path else None
     interrupted = False
     try:
         for path in _progress(files, progress and len(files) >= PROGRESS_FROM):

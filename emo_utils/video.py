@@ -10,7 +10,6 @@ written to CSV batch by batch, so an interrupted run keeps what was done.
 
 from __future__ import annotations
 
-import csv as csv_module
 import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .csv_rows import CsvRows
 from .faces import crop_faces
 from .labels import EMOTIONS
 from .tracking import FaceTracker, Track
@@ -97,18 +97,13 @@ def _load_shipped():
 
 
 class _TableWriter:
-    """Rows kept in memory and appended to a CSV (flushed each batch)."""
+    """Rows kept in memory and appended to a CSV (``CsvRows``, flushed each batch)."""
 
     def __init__(self, csv: str | Path | None):
         self.rows: list[tuple] = []
         self.path = Path(csv) if csv is not None else None
-        self._file = None
-        if self.path is not None:
-            # opened first: a bad path fails before the model loads
-            self._file = self.path.open("w", newline="")
-            self._csv = csv_module.writer(self._file)
-            self._csv.writerow(COLUMNS)
-            self._file.flush()
+        # opened first: a bad path fails before the model loads
+        self._sink = CsvRows(self.path, COLUMNS) if self.path is not None else None
 
     def add(self, faces: list[_Face]) -> None:
         rows = [(round(f.time_s, 3), f.frame, f.track.id, *f.box,
@@ -116,13 +111,12 @@ class _TableWriter:
                  EMOTIONS[int(f.probs.argmax())])
                 for f in sorted(faces, key=lambda f: (f.frame, f.track.id))]
         self.rows += rows
-        if self._file is not None and rows:
-            self._csv.writerows(rows)
-            self._file.flush()
+        if self._sink is not None and rows:
+            self._sink.write(dict(zip(COLUMNS, row, strict=True)) for row in rows)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+        if self._sink is not None:
+            self._sink.close()
 
     def table(self) -> pd.DataFrame:
         table = pd.DataFrame(self.rows, columns=list(COLUMNS))
