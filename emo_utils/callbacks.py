@@ -135,9 +135,10 @@ class KeepBest(Callback):
     def after_epoch(self, trainer) -> None:
         state, row = trainer.state, trainer.row
         first = trainer.commit is None or not trainer.commit.weights_path.exists()
-        trainer.improved = row["val_acc"] > state.best_val_acc or first
+        held_back_acc = row["val_acc"]  # the held-back slice's (TFLearn's name)
+        trainer.improved = held_back_acc > state.best_held_back_acc or first
         if trainer.improved:
-            state.best_val_acc, state.best_epoch = row["val_acc"], row["epoch"]
+            state.best_held_back_acc, state.best_epoch = held_back_acc, row["epoch"]
             self.stale = 0
         else:
             self.stale += 1
@@ -244,9 +245,9 @@ class AverageWeights(Callback):
         weights = average_snapshots(trainer.run, first, last)
         predictor = EmotionPredictor(trainer.config, weights)
         # one view, like every epoch's held-back accuracy it is compared with
-        probs = predictor.predict_faces(data.val_images, tta=None)
-        val_acc = float(np.mean(probs.argmax(1) == data.val_labels))
-        state.averaged = {"epochs": [first, last], "held_back_acc": val_acc}
+        probs = predictor.predict_faces(data.held_back_images, tta=None)
+        held_back_acc = float(np.mean(probs.argmax(1) == data.held_back_labels))
+        state.averaged = {"epochs": [first, last], "held_back_acc": held_back_acc}
         with interrupts_deferred():
             with trainer.run.commit(state.epoch) as commit:
                 commit.link_checkpoint(trainer.commit.path)
@@ -256,5 +257,5 @@ class AverageWeights(Callback):
                 commit.write_state(state.to_json())
             trainer.commit = commit.commit
         print(f"weights.npz: mean of epochs {first}-{last}, held-back acc "
-              f"{val_acc:.3f} (best single epoch {state.best_val_acc:.3f} at "
-              f"{state.best_epoch})", flush=True)
+              f"{held_back_acc:.3f} (best single epoch "
+              f"{state.best_held_back_acc:.3f} at {state.best_epoch})", flush=True)

@@ -47,11 +47,12 @@ def _run_training(args: argparse.Namespace) -> int:
     data = hold_out(images, labels, fraction=args.held_back, seed=args.seed)
     run_dir = RunDir(args.run_dir or DEFAULT_RUN_DIR.format(config=args.config))
     config = get_config(args.config)
+    n_held_back = len(data.held_back_labels)
     held_back = (
-        f"the {len(data.val_labels)} held back included: a refit, so its held-back "
+        f"the {n_held_back} held back included: a refit, so its held-back "
         "accuracy is on faces it trained on"
         if config.refit
-        else f"{len(data.val_labels)} held back"
+        else f"{n_held_back} held back"
     )
     print(
         f"training {args.config} on {training_size(config, data)} faces "

@@ -309,11 +309,12 @@ def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
     data = stored_hold_out(run_dir, images, labels)  # older runs: rebuilt, and said
     predictor = _load_predictor(run_dir, calibrated=False)
     try:
-        logits = predictor.predict_logits(data.val_images, tta=tta)
+        logits = predictor.predict_logits(data.held_back_images, tta=tta)
     finally:
         predictor.close()
-    result = calibrate(logits, data.val_labels, tta,
-                       f"held-back slice of Training ({len(data.val_labels)} faces)")
+    labels = data.held_back_labels
+    result = calibrate(logits, labels, tta,
+                       f"held-back slice of Training ({len(labels)} faces)")
     run_dir.write_calibration(result.to_dict())
     return result
 

@@ -150,19 +150,23 @@ class TrainState:
 
     epoch: int = 0  # epochs done
     history: list[dict[str, Any]] = field(default_factory=list)
-    best_val_acc: float = -1.0
+    best_held_back_acc: float = -1.0
     best_epoch: int = 0
     train_seconds: float = 0.0
     averaged: dict[str, Any] | None = None  # {"epochs": [first, last], ...}
     precision: dict[str, Any] | None = None  # of the last call that trained
 
+    # state.json keeps the held-back slice's best accuracy under its old key
+    _STORED = {"best_held_back_acc": "best_val_acc"}
+
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TrainState:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in obj.items() if k in names})
+        stored = {cls._STORED.get(n, n): n for n in names}
+        return cls(**{stored[k]: v for k, v in obj.items() if k in stored})
 
     def to_json(self) -> dict[str, Any]:
-        obj = dataclasses.asdict(self)
+        obj = {self._STORED.get(k, k): v for k, v in dataclasses.asdict(self).items()}
         for optional in ("averaged", "precision"):
             if obj[optional] is None:
                 del obj[optional]
@@ -305,7 +309,7 @@ class _Trainer:
         if held_back is not None:
             self.run.write_held_back(held_back)
         self.y_train = one_hot(self.train_labels)
-        self.x_val = to_model_input(self.data.val_images)
+        self.x_held_back = to_model_input(self.data.held_back_images)
         self.n_train = len(self.x_train)
         if self.max_steps_per_epoch:
             self.n_train = min(self.n_train,
@@ -352,13 +356,14 @@ class _Trainer:
         saved epoch's instead, and say so."""
         state = self.state
         state.best_epoch = state.epoch
-        state.best_val_acc = state.history[-1]["val_acc"] if state.history else -1.0
+        history = state.history  # val_acc: the held-back slice's (TFLearn's name)
+        state.best_held_back_acc = history[-1]["val_acc"] if history else -1.0
         state.averaged = None
         CommitEpoch.save(self, improved=True)
         self.trained = True
         print(f"{self.run.weights_path}: was written after the saved state; it now "
               f"holds epoch {state.epoch}'s weights (held-back acc "
-              f"{state.best_val_acc:.3f})", flush=True)
+              f"{state.best_held_back_acc:.3f})", flush=True)
 
     # ---------------------------------------------------------------- one epoch
     def fit_epoch(self, epoch: int) -> dict[str, Any]:
@@ -386,13 +391,15 @@ class _Trainer:
             )
         seconds = time.perf_counter() - start
         self.trained = True
-        val_loss, val_acc = _evaluate(self.model, self.x_val, self.data.val_labels)
-        self.row = {
+        held_back_loss, held_back_acc = _evaluate(self.model, self.x_held_back,
+                                                  self.data.held_back_labels)
+        self.row = {  # a metrics.json history row (a stored format)
             "epoch": epoch,
             "loss": tracker.loss,
             "acc": tracker.acc,
-            "val_loss": val_loss,
-            "val_acc": val_acc,
+            # val_*: the held-back slice's, under TFLearn's names (stored; kept)
+            "val_loss": held_back_loss,
+            "val_acc": held_back_acc,
             "lr": _current_lr(self.model, self.config),
             "seconds": round(seconds, 2),
             "img_per_s": round(self.n_train / seconds, 1),
@@ -432,11 +439,11 @@ def _metrics(
         "seed": seed,
         "versions": versions(),
         "train_size": training_size(config, data),
-        "held_back_size": int(len(data.val_labels)),
+        "held_back_size": int(len(data.held_back_labels)),
         **({"refit": True} if config.refit else {}),
         "epochs_run": state.epoch,
         "best_epoch": state.best_epoch,
-        "best_held_back_acc": state.best_val_acc,
+        "best_held_back_acc": state.best_held_back_acc,
         "train_seconds": round(state.train_seconds, 1),
         "img_per_s": round(float(np.median([h["img_per_s"] for h in hist])), 1)
         if hist

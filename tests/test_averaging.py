@@ -53,8 +53,8 @@ def test_a_config_with_average_last_ships_the_average_once(tmp_path):
     for name in mean:
         np.testing.assert_allclose(shipped[name], mean[name], rtol=1e-6)
     probs = EmotionPredictor.from_checkpoint(tmp_path).predict_faces(
-        data.val_images, tta=None)
-    acc = float(np.mean(probs.argmax(1) == data.val_labels))
+        data.held_back_images, tta=None)
+    acc = float(np.mean(probs.argmax(1) == data.held_back_labels))
     assert metrics["averaged"]["held_back_acc"] == pytest.approx(acc)
 
     # a rerun has nothing left to do: it keeps the weights and their test results

@@ -122,7 +122,7 @@ def test_exported_weights_predict_like_the_training_graph(tmp_path, data):
     import tflearn
 
     config = dataclasses.replace(TINY, normalize=True, mean=120.0, std=60.0)
-    faces = data.val_images
+    faces = data.held_back_images
     with tf.Graph().as_default():
         model = tflearn.DNN(build_network(config), tensorboard_verbose=0)
         expected = np.asarray(model.predict(to_model_input(faces)))
@@ -172,8 +172,8 @@ def test_a_refit_trains_on_the_held_back_slice_too_and_averages_every_epoch(
     refit = dataclasses.replace(TINY, init_from=str(tmp_path / "parent"), refit=True,
                                 num_epochs=2, average_last=2)
     images, labels = training_faces(refit, data)
-    assert len(labels) == len(data.train_labels) + len(data.val_labels)
-    assert {f.tobytes() for f in data.val_images} <= {f.tobytes() for f in images}
+    assert len(labels) == len(data.train_labels) + len(data.held_back_labels)
+    assert {f.tobytes() for f in data.held_back_images} <= {f.tobytes() for f in images}
     assert len(training_faces(TINY, data)[1]) == len(data.train_labels)
 
     metrics = fit(refit, data, tmp_path / "refit", progress=False)
@@ -544,8 +544,9 @@ def test_a_tiny_run_records_its_precision_and_its_held_back_rows(tmp_path, data)
     assert saved["history"][0]["precision"] == "fp32"
     assert saved["img_per_s"] > 0
     stored = RunDir(tmp_path).read_held_back()
-    assert stored["indices"] == data.val_indices.tolist()
-    assert stored["training_size"] == len(data.train_labels) + len(data.val_labels)
+    assert stored["indices"] == data.held_back_indices.tolist()
+    assert stored["training_size"] == (len(data.train_labels)
+                                       + len(data.held_back_labels))
     with pytest.raises(ValueError, match="precision 'bogus' is not one of"):
         fit(TINY, data, tmp_path / "other", num_epochs=1, progress=False,
             precision="bogus")
