@@ -67,7 +67,7 @@ def _run_training(args: argparse.Namespace) -> int:
         patience=args.patience,
         seed=args.seed,
         progress=sys.stderr.isatty(),
-        snapshots_from=args.snapshots_from,
+        keep_epochs_from=args.keep_epochs_from,
         overwrite=args.overwrite,
         precision=args.precision,
     )
@@ -232,10 +232,13 @@ def _add_train(sub) -> None:
         help="replace trained weights that have no training state (the shipped model)",
     )
     train.add_argument(
-        "--snapshots-from",
+        "--keep-epochs-from",
         type=int,
         default=None,
         help="keep each epoch's weights from this epoch on (for weight averaging)",
+    )
+    train.add_argument(  # the old name, deprecated: "snapshot" is a camera frame
+        "--snapshots-from", type=int, dest="keep_epochs_from", help=argparse.SUPPRESS
     )
     train.add_argument(
         "--precision",

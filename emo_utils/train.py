@@ -183,7 +183,7 @@ def fit(
     on_epoch_end: Callable[[list[dict[str, Any]]], None] | None = None,
     max_steps_per_epoch: int | None = None,
     progress: bool = True,
-    snapshots_from: int | None = None,
+    keep_epochs_from: int | None = None,
     overwrite: bool = False,
     precision: str = "auto",
 ) -> dict[str, Any]:
@@ -193,8 +193,8 @@ def fit(
     overrides the config (the LR schedule follows it); ``patience`` stops after that
     many epochs without a better held-back accuracy; ``on_epoch_end(history)`` drives
     live plots; ``progress=False`` drops the per-batch bar (log files get one line
-    per epoch); ``snapshots_from`` keeps every epoch's weights from that epoch on in
-    run_dir/snapshots/ (for weight averaging, see emo_utils.averaging); a config
+    per epoch); ``keep_epochs_from`` keeps every epoch's weights from that epoch on in
+    run_dir/snapshots/ (epoch weights, for averaging, see emo_utils.averaging); a config
     with ``average_last`` keeps them itself and, after its last epoch, exports the
     mean of those epochs' weights as weights.npz. ``precision``: auto, bf16 or fp32
     (emo_utils.precision; auto is bf16 where the CPU has fast bfloat16).
@@ -215,21 +215,22 @@ def fit(
         config, data, RunDir(run_dir), seed=seed,
         max_steps_per_epoch=max_steps_per_epoch, progress=progress,
         overwrite=overwrite, precision=choose(precision),
-        callbacks=default_callbacks(config, patience, on_epoch_end, snapshots_from),
+        callbacks=default_callbacks(config, patience, on_epoch_end, keep_epochs_from),
     )
     return trainer.fit()
 
 
 def default_callbacks(config: ModelConfig, patience: int | None = None,
-                      on_epoch_end=None, snapshots_from: int | None = None,
+                      on_epoch_end=None, keep_epochs_from: int | None = None,
                       ) -> list[Callback]:
     """The duties of ``fit``: Ctrl-C, keep-best (and ``patience``), the commit of each
-    epoch (with snapshots from ``snapshots_from``), progress, and weight averaging
-    for a config with ``average_last`` (which needs the snapshots of its window)."""
+    epoch (keeping epoch weights from ``keep_epochs_from``), progress, and weight
+    averaging for a config with ``average_last`` (which needs the epoch weights of
+    its window)."""
     window = averaging_window(config)
     if window:
-        snapshots_from = min(snapshots_from or window[0], window[0])
-    callbacks = [StopOnInterrupt(), KeepBest(patience), CommitEpoch(snapshots_from),
+        keep_epochs_from = min(keep_epochs_from or window[0], window[0])
+    callbacks = [StopOnInterrupt(), KeepBest(patience), CommitEpoch(keep_epochs_from),
                  Progress(on_epoch_end)]
     if window:
         callbacks.append(AverageWeights(window))
@@ -384,7 +385,7 @@ class _Trainer:
                 shuffle=True,
                 batch_size=self.config.batch_size,
                 show_metric=True,
-                snapshot_epoch=False,
+                snapshot_epoch=False,  # TFLearn's own checkpoints: CommitEpoch saves
                 snapshot_step=None,
                 callbacks=[tracker],
                 run_id=self.config.name,

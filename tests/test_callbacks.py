@@ -117,18 +117,18 @@ def _commit_epoch(commit: CommitEpoch, trainer, epoch: int, improved: bool):
     commit.after_epoch(trainer)
 
 
-def test_commit_epoch_saves_weights_only_when_improved_and_snapshots_from_an_epoch(
+def test_commit_epoch_saves_weights_only_when_improved_and_keeps_epochs_from_one(
     tmp_path,
 ):
     trainer = _trainer(tmp_path)
-    commit = CommitEpoch(snapshots_from=2)
+    commit = CommitEpoch(keep_epochs_from=2)
     _commit_epoch(commit, trainer, 1, improved=True)
     _commit_epoch(commit, trainer, 2, improved=False)
     run = RunDir(tmp_path)
     assert trainer.commit.epoch == run.current_commit().epoch == 2
     assert run.read_weights()["W:0"].tolist() == [1.0] * 3  # epoch 1's, kept
-    assert sorted(run.snapshot_epochs()) == [2]
-    with np.load(run.snapshot_path(2)) as npz:
+    assert sorted(run.kept_epochs()) == [2]
+    with np.load(run.epoch_weights_path(2)) as npz:
         assert npz["W:0"].tolist() == [2.0] * 3
     assert run.read_metrics()["epochs_run"] == 2
     assert "\"tiny\"" in trainer.commit.config_path.read_text()  # the config, in it
@@ -205,6 +205,6 @@ def test_default_callbacks_run_in_order_and_average_only_when_configured():
     names = [type(c).__name__ for c in default_callbacks(TINY)]
     assert names == ["StopOnInterrupt", "KeepBest", "CommitEpoch", "Progress"]
     averaged = dataclasses.replace(TINY, num_epochs=4, average_last=2)
-    callbacks = default_callbacks(averaged, snapshots_from=None)
+    callbacks = default_callbacks(averaged, keep_epochs_from=None)
     assert type(callbacks[-1]).__name__ == "AverageWeights"
-    assert callbacks[2].snapshots_from == 3  # the window's snapshots are kept
+    assert callbacks[2].keep_epochs_from == 3  # the window's epoch weights are kept
