@@ -174,7 +174,7 @@ class CommitEpoch(Callback):
                   if improved or keep_epoch else None)
         with interrupts_deferred():  # trainer.commit is set before a Ctrl-C acts
             with trainer.run.commit(trainer.state.epoch) as commit:
-                commit.save_checkpoint(trainer.model.save)
+                commit.save_tflearn_checkpoint(trainer.model.save)
                 if improved:
                     commit.write_weights(values)
                 else:
@@ -250,7 +250,7 @@ class AverageWeights(Callback):
         state.averaged = {"epochs": [first, last], "held_back_acc": held_back_acc}
         with interrupts_deferred():
             with trainer.run.commit(state.epoch) as commit:
-                commit.link_checkpoint(trainer.commit.path)
+                commit.link_tflearn_checkpoint(trainer.commit.path)
                 commit.write_weights(weights)
                 commit.write_config(trainer.config)
                 commit.write_metrics(trainer.metrics())

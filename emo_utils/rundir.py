@@ -146,9 +146,9 @@ class Commit:
         return int(self.state["epoch"])
 
     @property
-    def checkpoint(self) -> Path:
+    def tflearn_checkpoint(self) -> Path:
         """The TFLearn checkpoint prefix (``train.restore_training_state`` reads it)."""
-        return self.path / RunDir.CHECKPOINT
+        return self.path / RunDir.TFLEARN_CHECKPOINT
 
     @property
     def weights_path(self) -> Path:
@@ -182,18 +182,18 @@ class CommitWriter:
     def _step(self, name: str) -> None:
         _kill_point(name, self.epoch)
 
-    def save_checkpoint(self, save: Callable[[str], None]) -> None:
+    def save_tflearn_checkpoint(self, save: Callable[[str], None]) -> None:
         """``save(prefix)`` writes the TFLearn checkpoint, e.g. ``model.save``."""
-        save(str(self.folder / RunDir.CHECKPOINT))
+        save(str(self.folder / RunDir.TFLEARN_CHECKPOINT))
         (self.folder / "checkpoint").unlink(missing_ok=True)  # names the tmp folder
         self._step("checkpoint")
 
-    def link_checkpoint(self, source: Path) -> None:
+    def link_tflearn_checkpoint(self, source: Path) -> None:
         """Reuse the unchanged checkpoint files in folder ``source``."""
-        files = sorted(source.glob(RunDir.CHECKPOINT + ".*"))
+        files = sorted(source.glob(RunDir.TFLEARN_CHECKPOINT + ".*"))
         if not any(f.name.endswith(".index") for f in files):
-            raise FileNotFoundError(f"no TFLearn checkpoint ({RunDir.CHECKPOINT}.*) "
-                                    f"in {source}")
+            raise FileNotFoundError(
+                f"no TFLearn checkpoint ({RunDir.TFLEARN_CHECKPOINT}.*) in {source}")
         for file in files:
             link_or_copy(file, self.folder / file.name)
         self._step("checkpoint")
@@ -250,7 +250,7 @@ class RunDir:
     # inside state/
     POINTER = "current.json"
     # inside a commit
-    CHECKPOINT = "model.ckpt"
+    TFLEARN_CHECKPOINT = "model.ckpt"
     STATE_JSON = "state.json"
     EPOCH_WEIGHTS = "snapshot.npz"  # old on-disk name kept, as above
 
@@ -597,7 +597,7 @@ class RunDir:
             metrics = metrics_for(state) if metrics_for else None
         weights = self._format1_weights(folder / self.STATE_JSON, state)
         with self.commit(int(state["epoch"]), compare=True) as writer:
-            writer.link_checkpoint(folder)
+            writer.link_tflearn_checkpoint(folder)
             if weights is not None:
                 writer.link_weights(weights, copy=True)
             if self.config_path.exists():

@@ -332,8 +332,8 @@ class _Trainer:
                 tensorboard_dir=str(Path(tempfile.gettempdir()) / "emo_tflearn"),
             )
             if self.commit is not None:
-                restore_training_state(self.model.session, self.commit.checkpoint,
-                                       self.run.path)
+                restore_training_state(self.model.session,
+                                       self.commit.tflearn_checkpoint, self.run.path)
             self.variables = model_variables(self.graph)
             if self.init_weights is not None:
                 check_weights_fit(self.variables, self.init_weights, self.config,

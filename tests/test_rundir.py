@@ -44,7 +44,7 @@ def _metrics(epoch: int) -> dict:
 def _save_epoch(run: RunDir, epoch: int, best: int, previous=None):
     """An epoch's save as train.fit makes it (new best weights when best == epoch)."""
     with run.commit(epoch) as commit:
-        commit.save_checkpoint(_fake_checkpoint)
+        commit.save_tflearn_checkpoint(_fake_checkpoint)
         if best == epoch:
             commit.write_weights(_weights(epoch))
         else:

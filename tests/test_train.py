@@ -515,7 +515,7 @@ def test_a_state_saved_before_the_loss_was_renamed_resumes(tmp_path, data, capsy
     """The mixup change renamed the loss op, and with it TFLearn's moving average of
     the loss in the progress line: a state saved before must still resume."""
     fit(TINY, data, tmp_path, num_epochs=2, progress=False)
-    prefix = RunDir(tmp_path).current_commit().checkpoint
+    prefix = RunDir(tmp_path).current_commit().tflearn_checkpoint
     _rename_in_checkpoint(prefix, lambda name: (
         "Mean/moving_avg" if name.startswith("softmax_cross_entropy_loss/") else name))
     capsys.readouterr()
@@ -527,7 +527,7 @@ def test_a_state_saved_before_the_loss_was_renamed_resumes(tmp_path, data, capsy
 
 def test_a_state_without_a_weight_is_refused_with_what_to_do(tmp_path, data):
     fit(TINY, data, tmp_path, num_epochs=1, progress=False)
-    prefix = RunDir(tmp_path).current_commit().checkpoint
+    prefix = RunDir(tmp_path).current_commit().tflearn_checkpoint
     _rename_in_checkpoint(prefix, lambda name: None if name == "fc1/W" else name)
     with pytest.raises(ValueError, match=r"cannot resume: it lacks fc1/W.*Delete"):
         fit(TINY, data, tmp_path, num_epochs=2, progress=False)
