@@ -1,10 +1,10 @@
 """Stochastic weight averaging (SWA): one network from the mean of several epochs.
 
-``fit(..., snapshots_from=E)`` keeps each epoch's inference weights in
-``run_dir/snapshots/``. Averaging the weights of the last epochs of a cosine cycle
-lands nearer the centre of the flat region the optimizer wanders in, which tends to
-generalise better than any single epoch (Izmailov et al., 2018). The result is still
-one network of the same config.
+``fit(..., keep_epochs_from=E)`` keeps each epoch's inference weights (the epoch
+weights) in ``run_dir/snapshots/``. Averaging the weights of the last epochs of a
+cosine cycle lands nearer the centre of the flat region the optimizer wanders in,
+which tends to generalise better than any single epoch (Izmailov et al., 2018). The
+result is still one network of the same config.
 
 Batch-norm statistics are averaged like the weights. The SWA paper re-measures them
 on training data instead; for alexnet48 that scored lower on the held-back slice
@@ -24,24 +24,24 @@ from .predict import CheckpointError, load_weights
 from .rundir import RunDir
 
 
-def snapshot_epochs(run_dir: str | Path) -> dict[int, Path]:
-    """The per-epoch weight files of a run, by epoch."""
-    return RunDir(run_dir).snapshot_epochs()
+def kept_epochs(run_dir: str | Path) -> dict[int, Path]:
+    """The epoch weights a run kept: their files, by epoch."""
+    return RunDir(run_dir).kept_epochs()
 
 
-def average_snapshots(
+def average_epoch_weights(
     run_dir: str | Path, first: int, last: int
 ) -> dict[str, npt.NDArray[np.float32]]:
     """Mean of the weights of epochs ``first``..``last`` (inclusive) of a run."""
     run = RunDir(run_dir)
-    available = run.snapshot_epochs()
+    available = run.kept_epochs()
     wanted = range(first, last + 1)
     missing = [e for e in wanted if e not in available]
     if missing or first > last:
         raise CheckpointError(
-            f"{run.snapshots_dir} lacks epochs {missing or [first, last]} "
+            f"{run.epoch_weights_dir} lacks epochs {missing or [first, last]} "
             f"(it has {sorted(available) or 'none'}). Train with "
-            f"`--snapshots-from {first}` to keep them."
+            f"`--keep-epochs-from {first}` to keep them."
         )
     total: dict[str, np.ndarray] = {}
     for epoch in wanted:

@@ -135,9 +135,10 @@ class KeepBest(Callback):
     def after_epoch(self, trainer) -> None:
         state, row = trainer.state, trainer.row
         first = trainer.commit is None or not trainer.commit.weights_path.exists()
-        trainer.improved = row["val_acc"] > state.best_val_acc or first
+        held_back_acc = row["val_acc"]  # the held-back slice's (TFLearn's name)
+        trainer.improved = held_back_acc > state.best_held_back_acc or first
         if trainer.improved:
-            state.best_val_acc, state.best_epoch = row["val_acc"], row["epoch"]
+            state.best_held_back_acc, state.best_epoch = held_back_acc, row["epoch"]
             self.stale = 0
         else:
             self.stale += 1
@@ -153,33 +154,33 @@ class KeepBest(Callback):
 class CommitEpoch(Callback):
     """Saves each epoch as one atomic commit of the run directory (RunDir.commit):
     TFLearn checkpoint, weights (new if improved, else the last commit's), the
-    epoch's snapshot from ``snapshots_from`` on, config, metrics and state."""
+    epoch's weights kept from ``keep_epochs_from`` on, config, metrics and state."""
 
     order = 20
 
-    def __init__(self, snapshots_from: int | None = None):
-        self.snapshots_from = snapshots_from
+    def __init__(self, keep_epochs_from: int | None = None):
+        self.keep_epochs_from = keep_epochs_from
 
     def after_epoch(self, trainer) -> None:
         epoch = trainer.row["epoch"]
-        snapshot = self.snapshots_from is not None and epoch >= self.snapshots_from
-        self.save(trainer, trainer.improved, snapshot)
+        keep = self.keep_epochs_from is not None and epoch >= self.keep_epochs_from
+        self.save(trainer, trainer.improved, keep)
 
     @staticmethod
-    def save(trainer, improved: bool, snapshot: bool = False) -> None:
+    def save(trainer, improved: bool, keep_epoch: bool = False) -> None:
         """Commit ``trainer.state``'s last epoch; ``trainer.commit`` becomes it."""
         session = trainer.model.session
         values = (session.run({v.name: v for v in trainer.variables})
-                  if improved or snapshot else None)
+                  if improved or keep_epoch else None)
         with interrupts_deferred():  # trainer.commit is set before a Ctrl-C acts
             with trainer.run.commit(trainer.state.epoch) as commit:
-                commit.save_checkpoint(trainer.model.save)
+                commit.save_tflearn_checkpoint(trainer.model.save)
                 if improved:
                     commit.write_weights(values)
                 else:
                     commit.link_weights(trainer.commit.weights_path)
-                if snapshot:
-                    commit.write_snapshot(values)
+                if keep_epoch:
+                    commit.write_epoch_weights(values)
                 commit.write_config(trainer.config)
                 commit.write_metrics(trainer.metrics())
                 commit.write_state(trainer.state.to_json())
@@ -220,7 +221,7 @@ class Progress(Callback):
 class AverageWeights(Callback):
     """After the last epoch, ships the mean of the weights of epochs ``window``
     (first, last) as weights.npz, once per run, as a second commit of that epoch
-    (emo_utils.averaging); CommitEpoch must keep their snapshots."""
+    (emo_utils.averaging); CommitEpoch must keep their weights."""
 
     order = 40
 
@@ -236,25 +237,25 @@ class AverageWeights(Callback):
         trainer.trained = True
 
     def average(self, trainer) -> None:
-        from .averaging import average_snapshots
+        from .averaging import average_epoch_weights
         from .predict import EmotionPredictor
 
         first, last = self.window
         state, data = trainer.state, trainer.data
-        weights = average_snapshots(trainer.run, first, last)
+        weights = average_epoch_weights(trainer.run, first, last)
         predictor = EmotionPredictor(trainer.config, weights)
         # one view, like every epoch's held-back accuracy it is compared with
-        probs = predictor.predict_faces(data.val_images, tta=None)
-        val_acc = float(np.mean(probs.argmax(1) == data.val_labels))
-        state.averaged = {"epochs": [first, last], "held_back_acc": val_acc}
+        probs = predictor.predict_faces(data.held_back_images, tta=None)
+        held_back_acc = float(np.mean(probs.argmax(1) == data.held_back_labels))
+        state.averaged = {"epochs": [first, last], "held_back_acc": held_back_acc}
         with interrupts_deferred():
             with trainer.run.commit(state.epoch) as commit:
-                commit.link_checkpoint(trainer.commit.path)
+                commit.link_tflearn_checkpoint(trainer.commit.path)
                 commit.write_weights(weights)
                 commit.write_config(trainer.config)
                 commit.write_metrics(trainer.metrics())
                 commit.write_state(state.to_json())
             trainer.commit = commit.commit
         print(f"weights.npz: mean of epochs {first}-{last}, held-back acc "
-              f"{val_acc:.3f} (best single epoch {state.best_val_acc:.3f} at "
-              f"{state.best_epoch})", flush=True)
+              f"{held_back_acc:.3f} (best single epoch "
+              f"{state.best_held_back_acc:.3f} at {state.best_epoch})", flush=True)

@@ -47,11 +47,12 @@ def _run_training(args: argparse.Namespace) -> int:
     data = hold_out(images, labels, fraction=args.held_back, seed=args.seed)
     run_dir = RunDir(args.run_dir or DEFAULT_RUN_DIR.format(config=args.config))
     config = get_config(args.config)
+    n_held_back = len(data.held_back_labels)
     held_back = (
-        f"the {len(data.val_labels)} held back included: a refit, so its held-back "
+        f"the {n_held_back} held back included: a refit, so its held-back "
         "accuracy is on faces it trained on"
         if config.refit
-        else f"{len(data.val_labels)} held back"
+        else f"{n_held_back} held back"
     )
     print(
         f"training {args.config} on {training_size(config, data)} faces "
@@ -66,7 +67,7 @@ def _run_training(args: argparse.Namespace) -> int:
         patience=args.patience,
         seed=args.seed,
         progress=sys.stderr.isatty(),
-        snapshots_from=args.snapshots_from,
+        keep_epochs_from=args.keep_epochs_from,
         overwrite=args.overwrite,
         precision=args.precision,
     )
@@ -231,10 +232,13 @@ def _add_train(sub) -> None:
         help="replace trained weights that have no training state (the shipped model)",
     )
     train.add_argument(
-        "--snapshots-from",
+        "--keep-epochs-from",
         type=int,
         default=None,
         help="keep each epoch's weights from this epoch on (for weight averaging)",
+    )
+    train.add_argument(  # the old name, deprecated: "snapshot" is a camera frame
+        "--snapshots-from", type=int, dest="keep_epochs_from", help=argparse.SUPPRESS
     )
     train.add_argument(
         "--precision",

@@ -22,7 +22,7 @@ def plot_history(
     for (label, hist), color in zip(histories.items(), colors, strict=False):
         if not hist:
             continue
-        epochs = [h["epoch"] for h in hist]
+        epochs = [h["epoch"] for h in hist]  # val_*: held-back (TFLearn's names)
         style = {"color": color, "marker": "o", "markersize": 3}
         ax_loss.plot(epochs, [h["loss"] for h in hist], label=f"{label}: training",
                      **style)
@@ -69,22 +69,22 @@ class LivePlot:
 class Gap:
     """Training-batch vs held-back accuracy: ``since`` is the first epoch from which
     training stays more than one point above held-back (None when it does not), and
-    ``acc``/``val_acc`` are the last epoch's."""
+    ``acc``/``held_back_acc`` are the last epoch's."""
 
     since: int | None
     acc: float
-    val_acc: float
+    held_back_acc: float
 
     @property
     def gap(self) -> float:
-        return self.acc - self.val_acc
+        return self.acc - self.held_back_acc
 
 
 def overfit_gap(metrics: dict[str, Any] | None) -> Gap | None:
     """The Gap of a run's metrics.json; None when it has no history."""
     if not metrics or not metrics.get("history"):
         return None
-    hist = metrics["history"]
+    hist = metrics["history"]  # val_acc: the held-back slice's (TFLearn's name)
     since = None
     for h in reversed(hist):
         if h["acc"] <= h["val_acc"] + 0.01:

@@ -66,7 +66,7 @@ class Evaluation(Scorecard):
     @classmethod
     def from_checkpoint(
         cls,
-        checkpoint_dir: str | os.PathLike,
+        run_dir: str | os.PathLike,
         dataset,
         split: str | None = None,
         max_tta_images: int | None = None,
@@ -81,7 +81,7 @@ class Evaluation(Scorecard):
         network and the default FER+ votes (tests). ``photo_faces`` limits the
         photo proxy (emo_utils.photo_proxy) to the first faces (0: skip it).
         """
-        run_dir = RunDir(checkpoint_dir)
+        run_dir = RunDir(run_dir)
         split = split or choose_test_split(dataset)
         images, labels = dataset.split(split)
         if len(labels) == 0:
@@ -237,7 +237,7 @@ def choose_test_split(dataset) -> str:
 
 
 def evaluate_or_load(
-    checkpoint_dir: str | os.PathLike,
+    run_dir: str | os.PathLike,
     smoke: bool = False,
     data_path: str | os.PathLike | None = None,
 ) -> tuple[Evaluation, str]:
@@ -251,10 +251,10 @@ def evaluate_or_load(
 
     dataset, is_demo, message = load_data_or_demo(data_path)
     if is_demo:
-        evaluation = Evaluation.load(checkpoint_dir)
+        evaluation = Evaluation.load(run_dir)
         return evaluation, narrate.stored_evaluation(evaluation)
     evaluation = Evaluation.from_checkpoint(
-        checkpoint_dir,
+        run_dir,
         dataset,
         max_tta_images=300 if smoke else None,
         photo_faces=100 if smoke else None,
@@ -290,7 +290,7 @@ def run_eval(
     return 0
 
 
-def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
+def calibrate_checkpoint(run_dir: str | os.PathLike, dataset,
                          tta: str | None = "flip"):
     """Fit the checkpoint's temperature on the held-back slice of Training (the
     rows ``fit`` held back, from held_back.json) and write calibration.json.
@@ -299,7 +299,7 @@ def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
     from .calibration import calibrate
     from .holdout import stored_hold_out
 
-    run_dir = RunDir(checkpoint_dir)
+    run_dir = RunDir(run_dir)
     trained = run_dir.read_metrics() or {}
     if trained.get("refit"):
         return _inherit_calibration(run_dir, trained)
@@ -309,11 +309,12 @@ def calibrate_checkpoint(checkpoint_dir: str | os.PathLike, dataset,
     data = stored_hold_out(run_dir, images, labels)  # older runs: rebuilt, and said
     predictor = _load_predictor(run_dir, calibrated=False)
     try:
-        logits = predictor.predict_logits(data.val_images, tta=tta)
+        logits = predictor.predict_logits(data.held_back_images, tta=tta)
     finally:
         predictor.close()
-    result = calibrate(logits, data.val_labels, tta,
-                       f"held-back slice of Training ({len(data.val_labels)} faces)")
+    labels = data.held_back_labels
+    result = calibrate(logits, labels, tta,
+                       f"held-back slice of Training ({len(labels)} faces)")
     run_dir.write_calibration(result.to_dict())
     return result
 

@@ -21,25 +21,25 @@ from .rundir import RunDir
 @dataclass
 class TrainData:
     """Model-ready training data: uint8 faces and int labels, plus a held-back slice
-    (``val_indices``: its rows in Training, when known; ``labels_sha256``: checksum
-    of the Training labels those rows index)."""
+    (``held_back_indices``: its rows in Training, when known; ``labels_sha256``:
+    checksum of the Training labels those rows index)."""
 
     train_images: npt.NDArray[np.uint8]
     train_labels: npt.NDArray[np.int64]
-    val_images: npt.NDArray[np.uint8]
-    val_labels: npt.NDArray[np.int64]
-    val_indices: npt.NDArray[np.int64] | None = None
+    held_back_images: npt.NDArray[np.uint8]
+    held_back_labels: npt.NDArray[np.int64]
+    held_back_indices: npt.NDArray[np.int64] | None = None
     labels_sha256: str | None = None
 
     def held_back_record(self) -> dict[str, Any] | None:
         """What held_back.json stores, or None when the rows are not known."""
-        if self.val_indices is None or self.labels_sha256 is None:
+        if self.held_back_indices is None or self.labels_sha256 is None:
             return None
         return {
             "format": 1,
-            "training_size": len(self.train_labels) + len(self.val_labels),
+            "training_size": len(self.train_labels) + len(self.held_back_labels),
             "training_labels_sha256": self.labels_sha256,
-            "indices": [int(i) for i in self.val_indices],
+            "indices": [int(i) for i in self.held_back_indices],
         }
 
 
@@ -51,15 +51,15 @@ def labels_checksum(labels: npt.ArrayLike) -> str:
 def hold_out(images, labels, fraction: float = 0.05, seed: int = 0) -> TrainData:
     """Hold back a stratified ``fraction`` of Training for early stopping."""
     rng = np.random.default_rng(seed)
-    val_idx = []
+    held_back_idx = []
     for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
         take = max(1, round(len(idx) * fraction)) if len(idx) > 1 else 0
-        val_idx.extend(rng.choice(idx, size=take, replace=False).tolist())
+        held_back_idx.extend(rng.choice(idx, size=take, replace=False).tolist())
     mask = np.zeros(len(labels), bool)
-    mask[val_idx] = True
+    mask[held_back_idx] = True
     return TrainData(images[~mask], labels[~mask], images[mask], labels[mask],
-                     val_indices=np.flatnonzero(mask),
+                     held_back_indices=np.flatnonzero(mask),
                      labels_sha256=labels_checksum(labels))
 
 
@@ -68,7 +68,7 @@ def split_by_indices(images, labels, indices) -> TrainData:
     mask = np.zeros(len(labels), bool)
     mask[np.asarray(indices, dtype=np.int64)] = True
     return TrainData(images[~mask], labels[~mask], images[mask], labels[mask],
-                     val_indices=np.flatnonzero(mask),
+                     held_back_indices=np.flatnonzero(mask),
                      labels_sha256=labels_checksum(labels))
 
 
@@ -106,10 +106,10 @@ def training_faces(config, data: TrainData):
     held-back slice for a ``refit`` config."""
     if not config.refit:
         return data.train_images, data.train_labels
-    return (np.concatenate([data.train_images, data.val_images]),
-            np.concatenate([data.train_labels, data.val_labels]))
+    return (np.concatenate([data.train_images, data.held_back_images]),
+            np.concatenate([data.train_labels, data.held_back_labels]))
 
 
 def training_size(config, data: TrainData) -> int:
     """How many faces ``training_faces`` gives, without concatenating them."""
-    return len(data.train_labels) + (len(data.val_labels) if config.refit else 0)
+    return len(data.train_labels) + (len(data.held_back_labels) if config.refit else 0)

@@ -13,7 +13,7 @@ Layout::
     held_back.json     which Training rows were held back (emo_utils.holdout)
     evaluation.json    a saved Evaluation
     figures/           PNGs drawn from evaluation.json
-    snapshots/         epoch-NNN.npz, per-epoch weights for averaging (git-ignored)
+    snapshots/         epoch-NNN.npz, epoch weights kept for averaging (git-ignored)
     state/             resumable training state (git-ignored)
       current.json       the commit: {"format": 2, "commit": "epoch-007", "epoch": 7}
       epoch-007/         the last complete epoch (epoch-007.1: its averaged weights)
@@ -21,7 +21,7 @@ Layout::
         state.json         epoch, history, best epoch, time (emo_utils.train.TrainState)
         config.json        the config those epochs ran under
         weights.npz        the run's weights.npz as of this epoch (best or averaged)
-        snapshot.npz       this epoch's weights, when snapshots are kept
+        snapshot.npz       this epoch's weights, when epoch weights are kept
         metrics.json       the run's metrics.json as of this epoch
 
 Training saves each epoch as one commit (``RunDir.commit``): its files are written
@@ -32,6 +32,10 @@ then are weights.npz, snapshots/epoch-NNN.npz and metrics.json copied out of it
 ``RunDir.recover`` (the start of every training run, under ``RunDir.lock``) deletes
 what an interrupted save left behind and copies the current commit out again, so a
 kill at any instant loses at most the epoch in progress.
+
+The training side calls the per-epoch weights "epoch weights" (a snapshot is a
+camera frame in the webcam app); the on-disk names ``snapshots/`` and
+``snapshot.npz`` stay, so existing run directories resume and average unchanged.
 
 Runs saved before commits existed (format 1: ``state/{model.ckpt.*,state.json}``,
 with ``state.old/`` and ``state.tmp.*/`` during a save) become a commit in
@@ -65,7 +69,7 @@ from .paths import in_repo
 
 FORMAT = 2  # of state/: 1 = one state/ folder swapped per epoch, 2 = commits
 KILL_AT_ENV = "EMO_TEST_KILL_AT"  # tests: "<step>" or "<step>@<epoch>"
-_SNAPSHOT = re.compile(r"epoch-(\d+)\.npz$")
+_EPOCH_WEIGHTS_FILE = re.compile(r"epoch-(\d+)\.npz$")
 _TMP_FILE = re.compile(r"\.(\d+)\.tmp$")
 
 
@@ -142,17 +146,17 @@ class Commit:
         return int(self.state["epoch"])
 
     @property
-    def checkpoint(self) -> Path:
+    def tflearn_checkpoint(self) -> Path:
         """The TFLearn checkpoint prefix (``train.restore_training_state`` reads it)."""
-        return self.path / RunDir.CHECKPOINT
+        return self.path / RunDir.TFLEARN_CHECKPOINT
 
     @property
     def weights_path(self) -> Path:
         return self.path / RunDir.WEIGHTS
 
     @property
-    def snapshot_path(self) -> Path:
-        return self.path / RunDir.SNAPSHOT
+    def epoch_weights_path(self) -> Path:
+        return self.path / RunDir.EPOCH_WEIGHTS
 
     @property
     def config_path(self) -> Path:
@@ -178,18 +182,18 @@ class CommitWriter:
     def _step(self, name: str) -> None:
         _kill_point(name, self.epoch)
 
-    def save_checkpoint(self, save: Callable[[str], None]) -> None:
+    def save_tflearn_checkpoint(self, save: Callable[[str], None]) -> None:
         """``save(prefix)`` writes the TFLearn checkpoint, e.g. ``model.save``."""
-        save(str(self.folder / RunDir.CHECKPOINT))
+        save(str(self.folder / RunDir.TFLEARN_CHECKPOINT))
         (self.folder / "checkpoint").unlink(missing_ok=True)  # names the tmp folder
         self._step("checkpoint")
 
-    def link_checkpoint(self, source: Path) -> None:
+    def link_tflearn_checkpoint(self, source: Path) -> None:
         """Reuse the unchanged checkpoint files in folder ``source``."""
-        files = sorted(source.glob(RunDir.CHECKPOINT + ".*"))
+        files = sorted(source.glob(RunDir.TFLEARN_CHECKPOINT + ".*"))
         if not any(f.name.endswith(".index") for f in files):
-            raise FileNotFoundError(f"no TFLearn checkpoint ({RunDir.CHECKPOINT}.*) "
-                                    f"in {source}")
+            raise FileNotFoundError(
+                f"no TFLearn checkpoint ({RunDir.TFLEARN_CHECKPOINT}.*) in {source}")
         for file in files:
             link_or_copy(file, self.folder / file.name)
         self._step("checkpoint")
@@ -210,11 +214,11 @@ class CommitWriter:
             link_or_copy(source, target)
         self._step("weights")
 
-    def write_snapshot(self, weights: dict[str, np.ndarray]) -> None:
+    def write_epoch_weights(self, weights: dict[str, np.ndarray]) -> None:
         """This epoch's weights, for snapshots/epoch-NNN.npz."""
-        np.savez(self.folder / RunDir.SNAPSHOT, **weights)
-        self.written.add(RunDir.SNAPSHOT)
-        self._step("snapshot")
+        np.savez(self.folder / RunDir.EPOCH_WEIGHTS, **weights)
+        self.written.add(RunDir.EPOCH_WEIGHTS)
+        self._step("epoch-weights")
 
     def write_config(self, config: Any) -> None:
         """The config (anything with ``to_json()``) these epochs ran under."""
@@ -242,13 +246,13 @@ class RunDir:
     EVALUATION = "evaluation.json"
     FIGURES = "figures"
     STATE = "state"
-    SNAPSHOTS = "snapshots"
+    EPOCH_WEIGHTS_DIR = "snapshots"  # old on-disk name kept: existing runs resume
     # inside state/
     POINTER = "current.json"
     # inside a commit
-    CHECKPOINT = "model.ckpt"
+    TFLEARN_CHECKPOINT = "model.ckpt"
     STATE_JSON = "state.json"
-    SNAPSHOT = "snapshot.npz"
+    EPOCH_WEIGHTS = "snapshot.npz"  # old on-disk name kept, as above
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -289,15 +293,15 @@ class RunDir:
         return self.path / self.FIGURES
 
     @property
-    def snapshots_dir(self) -> Path:
-        return self.path / self.SNAPSHOTS
+    def epoch_weights_dir(self) -> Path:
+        return self.path / self.EPOCH_WEIGHTS_DIR
 
     @property
     def state_dir(self) -> Path:
         return self.path / self.STATE
 
-    def snapshot_path(self, epoch: int) -> Path:
-        return self.snapshots_dir / f"epoch-{epoch:03d}.npz"
+    def epoch_weights_path(self, epoch: int) -> Path:
+        return self.epoch_weights_dir / f"epoch-{epoch:03d}.npz"
 
     # ---------------------------------------------------------------- JSON files
     def read_json(self, name: str) -> dict[str, Any] | None:
@@ -377,11 +381,11 @@ class RunDir:
         atomic_save_npz(self.weights_path, weights)
         return self.weights_path
 
-    def snapshot_epochs(self) -> dict[int, Path]:
-        """The per-epoch weight files of the run, by epoch."""
+    def kept_epochs(self) -> dict[int, Path]:
+        """The epoch weights the run kept (for averaging): their files, by epoch."""
         found = {}
-        for path in sorted(self.snapshots_dir.glob("epoch-*.npz")):
-            match = _SNAPSHOT.search(path.name)
+        for path in sorted(self.epoch_weights_dir.glob("epoch-*.npz")):
+            match = _EPOCH_WEIGHTS_FILE.search(path.name)
             if match:
                 found[int(match.group(1))] = path
         return found
@@ -436,7 +440,7 @@ class RunDir:
     def commit(self, epoch: int, compare: bool = False) -> Iterator[CommitWriter]:
         """Save one epoch atomically: files written into the yielded writer become
         current together when the block ends, or not at all. Then the weights,
-        snapshot and metrics it wrote (``compare``: those that differ) are copied
+        epoch weights and metrics it wrote (``compare``: those that differ) are copied
         into the run directory."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f"tmp-epoch-{epoch:03d}.",
@@ -472,7 +476,7 @@ class RunDir:
         return Commit(final, json.loads((final / self.STATE_JSON).read_text()))
 
     def _publish(self, commit: Commit, written: set[str] | None) -> None:
-        """Copy the commit's weights, snapshot and metrics into the run directory:
+        """Copy the commit's weights, epoch weights and metrics into the run directory:
         what ``written`` names, or (``None``) whatever differs from the commit.
 
         All three are staged first, then renamed into place one right after the
@@ -488,10 +492,11 @@ class RunDir:
         staged: list[tuple[Path, Path] | None] = [None, None, None]
         if due(self.WEIGHTS, commit.weights_path, self.weights_path):
             staged[0] = _stage(self.weights_path, shutil.copyfile, commit.weights_path)
-        if due(self.SNAPSHOT, commit.snapshot_path, self.snapshot_path(epoch)):
-            self.snapshots_dir.mkdir(exist_ok=True)  # a link: the commit goes next
-            staged[1] = _stage(self.snapshot_path(epoch), link_or_copy,
-                               commit.snapshot_path)
+        kept = self.epoch_weights_path(epoch)
+        if due(self.EPOCH_WEIGHTS, commit.epoch_weights_path, kept):
+            self.epoch_weights_dir.mkdir(exist_ok=True)  # a link: the commit goes next
+            staged[1] = _stage(kept, link_or_copy,
+                               commit.epoch_weights_path)
         metrics = commit.read_metrics()
         if metrics is not None and (
             self.METRICS in written
@@ -500,7 +505,7 @@ class RunDir:
         ):
             staged[2] = _stage(self.metrics_path, shutil.copyfile,
                                commit.path / self.METRICS)
-        steps = ("published-weights", "published-snapshot", "published")
+        steps = ("published-weights", "published-epoch-weights", "published")
         for pair, step in zip(staged, steps, strict=True):
             if pair is not None:
                 os.replace(*pair)
@@ -528,7 +533,7 @@ class RunDir:
 
         Converts a format-1 state (``metrics_for(state)`` makes its metrics when
         metrics.json does not match it), deletes what an interrupted save left
-        (temporary folders and files, other commits, snapshots of uncommitted
+        (temporary folders and files, other commits, epoch weights of uncommitted
         epochs) and copies the commit's files out again where they differ.
         Refuses (WeightsWithoutState) to go on where weights.npz has no training
         state, e.g. the shipped checkpoint, unless ``overwrite``.
@@ -552,19 +557,19 @@ class RunDir:
 
     def _remove_leftovers(self, epoch: int) -> None:
         """Temporary files and folders of interrupted saves (format 1 and 2), and
-        snapshots of epochs after ``epoch``, the last one saved."""
+        epoch weights of epochs after ``epoch``, the last one saved."""
         for folder in (self.path / "state.old", *self.path.glob("state.tmp.*")):
             _remove(folder)
         tmp_files = [self.path / "weights.tmp.npz"]
         for name in (self.CONFIG, self.WEIGHTS, self.METRICS, self.HELD_BACK):
             tmp_files += self.path.glob(f"{name}.*tmp*")
-        tmp_files += self.snapshots_dir.glob("*.tmp*")
+        tmp_files += self.epoch_weights_dir.glob("*.tmp*")
         for tmp in tmp_files:
             pid = _TMP_FILE.search(tmp.name)
             if not (pid and _pid_alive(int(pid.group(1)))):  # not another writer's
                 tmp.unlink(missing_ok=True)
-        for snapshot_epoch, path in self.snapshot_epochs().items():
-            if snapshot_epoch > epoch:
+        for kept_epoch, path in self.kept_epochs().items():
+            if kept_epoch > epoch:
                 path.unlink()
 
     # ---------------------------------------------------------------- format 1
@@ -592,7 +597,7 @@ class RunDir:
             metrics = metrics_for(state) if metrics_for else None
         weights = self._format1_weights(folder / self.STATE_JSON, state)
         with self.commit(int(state["epoch"]), compare=True) as writer:
-            writer.link_checkpoint(folder)
+            writer.link_tflearn_checkpoint(folder)
             if weights is not None:
                 writer.link_weights(weights, copy=True)
             if self.config_path.exists():
@@ -609,7 +614,7 @@ class RunDir:
 
         Format 1 wrote weights.npz before state.json: a weights.npz written well
         after it (half an epoch or more) comes from a save cut short, and the best
-        epoch's snapshot (never rewritten once its state was saved) stands in.
+        epoch's kept weights (never rewritten once its state was saved) stands in.
         None: neither is left (the trainer then exports the checkpoint's).
         """
         history = state.get("history") or [{}]
@@ -620,9 +625,9 @@ class RunDir:
             and self.weights_path.stat().st_mtime_ns - saved_at <= slack_ns
         ):
             return self.weights_path
-        snapshot = self.snapshot_path(int(state.get("best_epoch", 0)))
-        if snapshot.exists() and not state.get("averaged"):
-            return snapshot
+        best = self.epoch_weights_path(int(state.get("best_epoch", 0)))
+        if best.exists() and not state.get("averaged"):
+            return best
         return None
 
     def _forget_interrupted_first_epoch(self) -> None:

@@ -119,18 +119,18 @@ class Scorecard:
         )
 
     @classmethod
-    def load(cls, checkpoint_dir: str | os.PathLike):
-        """Read checkpoint_dir/evaluation.json; a clear error when it was never
+    def load(cls, run_dir: str | os.PathLike):
+        """Read run_dir/evaluation.json; a clear error when it was never
         written."""
-        run_dir = RunDir(checkpoint_dir)
-        stored = run_dir.read_json(RunDir.EVALUATION)
+        run = RunDir(run_dir)
+        stored = run.read_json(RunDir.EVALUATION)
         if stored is None:
             raise FileNotFoundError(
-                f"no {RunDir.EVALUATION} in {checkpoint_dir}: run "
-                f"`python -m emo_utils eval --checkpoint {checkpoint_dir}` "
+                f"no {RunDir.EVALUATION} in {run_dir}: run "
+                f"`python -m emo_utils eval --checkpoint {run_dir}` "
                 "with FER2013 in data/ to create it."
             )
-        return cls.from_dict(stored, run_dir)
+        return cls.from_dict(stored, run)
 
     def write(self, target: RunDir) -> list[Path]:
         """Write evaluation.json and (when the run has a metrics.json) its test

@@ -150,19 +150,23 @@ class TrainState:
 
     epoch: int = 0  # epochs done
     history: list[dict[str, Any]] = field(default_factory=list)
-    best_val_acc: float = -1.0
+    best_held_back_acc: float = -1.0
     best_epoch: int = 0
     train_seconds: float = 0.0
     averaged: dict[str, Any] | None = None  # {"epochs": [first, last], ...}
     precision: dict[str, Any] | None = None  # of the last call that trained
 
+    # state.json keeps the held-back slice's best accuracy under its old key
+    _STORED = {"best_held_back_acc": "best_val_acc"}
+
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TrainState:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in obj.items() if k in names})
+        stored = {cls._STORED.get(n, n): n for n in names}
+        return cls(**{stored[k]: v for k, v in obj.items() if k in stored})
 
     def to_json(self) -> dict[str, Any]:
-        obj = dataclasses.asdict(self)
+        obj = {self._STORED.get(k, k): v for k, v in dataclasses.asdict(self).items()}
         for optional in ("averaged", "precision"):
             if obj[optional] is None:
                 del obj[optional]
@@ -179,7 +183,7 @@ def fit(
     on_epoch_end: Callable[[list[dict[str, Any]]], None] | None = None,
     max_steps_per_epoch: int | None = None,
     progress: bool = True,
-    snapshots_from: int | None = None,
+    keep_epochs_from: int | None = None,
     overwrite: bool = False,
     precision: str = "auto",
 ) -> dict[str, Any]:
@@ -189,8 +193,8 @@ def fit(
     overrides the config (the LR schedule follows it); ``patience`` stops after that
     many epochs without a better held-back accuracy; ``on_epoch_end(history)`` drives
     live plots; ``progress=False`` drops the per-batch bar (log files get one line
-    per epoch); ``snapshots_from`` keeps every epoch's weights from that epoch on in
-    run_dir/snapshots/ (for weight averaging, see emo_utils.averaging); a config
+    per epoch); ``keep_epochs_from`` keeps every epoch's weights from that epoch on in
+    run_dir/snapshots/ (epoch weights, for averaging, see emo_utils.averaging); a config
     with ``average_last`` keeps them itself and, after its last epoch, exports the
     mean of those epochs' weights as weights.npz. ``precision``: auto, bf16 or fp32
     (emo_utils.precision; auto is bf16 where the CPU has fast bfloat16).
@@ -211,21 +215,22 @@ def fit(
         config, data, RunDir(run_dir), seed=seed,
         max_steps_per_epoch=max_steps_per_epoch, progress=progress,
         overwrite=overwrite, precision=choose(precision),
-        callbacks=default_callbacks(config, patience, on_epoch_end, snapshots_from),
+        callbacks=default_callbacks(config, patience, on_epoch_end, keep_epochs_from),
     )
     return trainer.fit()
 
 
 def default_callbacks(config: ModelConfig, patience: int | None = None,
-                      on_epoch_end=None, snapshots_from: int | None = None,
+                      on_epoch_end=None, keep_epochs_from: int | None = None,
                       ) -> list[Callback]:
     """The duties of ``fit``: Ctrl-C, keep-best (and ``patience``), the commit of each
-    epoch (with snapshots from ``snapshots_from``), progress, and weight averaging
-    for a config with ``average_last`` (which needs the snapshots of its window)."""
+    epoch (keeping epoch weights from ``keep_epochs_from``), progress, and weight
+    averaging for a config with ``average_last`` (which needs the epoch weights of
+    its window)."""
     window = averaging_window(config)
     if window:
-        snapshots_from = min(snapshots_from or window[0], window[0])
-    callbacks = [StopOnInterrupt(), KeepBest(patience), CommitEpoch(snapshots_from),
+        keep_epochs_from = min(keep_epochs_from or window[0], window[0])
+    callbacks = [StopOnInterrupt(), KeepBest(patience), CommitEpoch(keep_epochs_from),
                  Progress(on_epoch_end)]
     if window:
         callbacks.append(AverageWeights(window))
@@ -305,7 +310,7 @@ class _Trainer:
         if held_back is not None:
             self.run.write_held_back(held_back)
         self.y_train = one_hot(self.train_labels)
-        self.x_val = to_model_input(self.data.val_images)
+        self.x_held_back = to_model_input(self.data.held_back_images)
         self.n_train = len(self.x_train)
         if self.max_steps_per_epoch:
             self.n_train = min(self.n_train,
@@ -327,8 +332,8 @@ class _Trainer:
                 tensorboard_dir=str(Path(tempfile.gettempdir()) / "emo_tflearn"),
             )
             if self.commit is not None:
-                restore_training_state(self.model.session, self.commit.checkpoint,
-                                       self.run.path)
+                restore_training_state(self.model.session,
+                                       self.commit.tflearn_checkpoint, self.run.path)
             self.variables = model_variables(self.graph)
             if self.init_weights is not None:
                 check_weights_fit(self.variables, self.init_weights, self.config,
@@ -352,13 +357,14 @@ class _Trainer:
         saved epoch's instead, and say so."""
         state = self.state
         state.best_epoch = state.epoch
-        state.best_val_acc = state.history[-1]["val_acc"] if state.history else -1.0
+        history = state.history  # val_acc: the held-back slice's (TFLearn's name)
+        state.best_held_back_acc = history[-1]["val_acc"] if history else -1.0
         state.averaged = None
         CommitEpoch.save(self, improved=True)
         self.trained = True
         print(f"{self.run.weights_path}: was written after the saved state; it now "
               f"holds epoch {state.epoch}'s weights (held-back acc "
-              f"{state.best_val_acc:.3f})", flush=True)
+              f"{state.best_held_back_acc:.3f})", flush=True)
 
     # ---------------------------------------------------------------- one epoch
     def fit_epoch(self, epoch: int) -> dict[str, Any]:
@@ -379,20 +385,22 @@ class _Trainer:
                 shuffle=True,
                 batch_size=self.config.batch_size,
                 show_metric=True,
-                snapshot_epoch=False,
+                snapshot_epoch=False,  # TFLearn's own checkpoints: CommitEpoch saves
                 snapshot_step=None,
                 callbacks=[tracker],
                 run_id=self.config.name,
             )
         seconds = time.perf_counter() - start
         self.trained = True
-        val_loss, val_acc = _evaluate(self.model, self.x_val, self.data.val_labels)
-        self.row = {
+        held_back_loss, held_back_acc = _evaluate(self.model, self.x_held_back,
+                                                  self.data.held_back_labels)
+        self.row = {  # a metrics.json history row (a stored format)
             "epoch": epoch,
             "loss": tracker.loss,
             "acc": tracker.acc,
-            "val_loss": val_loss,
-            "val_acc": val_acc,
+            # val_*: the held-back slice's, under TFLearn's names (stored; kept)
+            "val_loss": held_back_loss,
+            "val_acc": held_back_acc,
             "lr": _current_lr(self.model, self.config),
             "seconds": round(seconds, 2),
             "img_per_s": round(self.n_train / seconds, 1),
@@ -432,11 +440,11 @@ def _metrics(
         "seed": seed,
         "versions": versions(),
         "train_size": training_size(config, data),
-        "held_back_size": int(len(data.val_labels)),
+        "held_back_size": int(len(data.held_back_labels)),
         **({"refit": True} if config.refit else {}),
         "epochs_run": state.epoch,
         "best_epoch": state.best_epoch,
-        "best_held_back_acc": state.best_val_acc,
+        "best_held_back_acc": state.best_held_back_acc,
         "train_seconds": round(state.train_seconds, 1),
         "img_per_s": round(float(np.median([h["img_per_s"] for h in hist])), 1)
         if hist

@@ -95,8 +95,8 @@ def test_calibration_reads_the_held_back_rows_the_run_stored(tmp_path, capsys):
     # counts that would rebuild another slice: the stored rows win
     run.write_metrics({"seed": 0, "train_size": 60, "held_back_size": 60})
     again = stored_hold_out(run, images, labels)
-    np.testing.assert_array_equal(again.val_indices, trained.val_indices)
-    np.testing.assert_array_equal(again.val_images, trained.val_images)
+    np.testing.assert_array_equal(again.held_back_indices, trained.held_back_indices)
+    np.testing.assert_array_equal(again.held_back_images, trained.held_back_images)
     np.testing.assert_array_equal(again.train_labels, trained.train_labels)
     assert capsys.readouterr().out == ""
 
@@ -117,7 +117,7 @@ def test_a_run_without_stored_rows_rebuilds_them_and_says_so(tmp_path, capsys):
     run.write_metrics({"seed": 2, "train_size": 108, "held_back_size": 12})
     rebuilt = stored_hold_out(run, images, labels)
     expected = hold_out(images, labels, fraction=0.1, seed=2)
-    np.testing.assert_array_equal(rebuilt.val_indices, expected.val_indices)
+    np.testing.assert_array_equal(rebuilt.held_back_indices, expected.held_back_indices)
     out = capsys.readouterr().out.splitlines()
     assert out == ["alexnet48: no held_back.json (trained before it was stored); "
                    "rebuilding the held-back slice from fraction 0.1 and seed 2"]

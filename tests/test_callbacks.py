@@ -24,9 +24,9 @@ from emo_utils.train import TrainState, default_callbacks
 from .helpers import TINY
 
 
-def _row(epoch: int, val_acc: float) -> dict:
+def _row(epoch: int, held_back_acc: float) -> dict:
     return {"epoch": epoch, "loss": 1.0, "acc": 0.5, "val_loss": 1.0,
-            "val_acc": val_acc, "seconds": 2.0, "img_per_s": 100.0}
+            "val_acc": held_back_acc, "seconds": 2.0, "img_per_s": 100.0}
 
 
 def _trainer(tmp_path=None, **overrides):
@@ -63,13 +63,13 @@ def test_keep_best_marks_better_epochs_and_stops_after_patience():
     assert trainer.stop is False
     decided = _run_epochs(keep, trainer, [0.3, 0.5, 0.5, 0.4])
     assert decided == [(True, False), (True, False), (False, False), (False, True)]
-    assert (trainer.state.best_epoch, trainer.state.best_val_acc) == (2, 0.5)
+    assert (trainer.state.best_epoch, trainer.state.best_held_back_acc) == (2, 0.5)
 
 
 def test_keep_best_counts_patience_on_from_a_resumed_run():
     trainer = _trainer()
     trainer.state = TrainState(epoch=5, history=[_row(e, 0.1) for e in range(1, 6)],
-                               best_val_acc=0.9, best_epoch=3)
+                               best_held_back_acc=0.9, best_epoch=3)
     KeepBest(patience=2).before_fit(trainer)
     assert trainer.stop is True  # two epochs since the best already
     trainer.stop = False
@@ -79,8 +79,17 @@ def test_keep_best_counts_patience_on_from_a_resumed_run():
 
 def test_keep_best_takes_the_first_epoch_whatever_its_accuracy():
     trainer = _trainer()
-    trainer.state.best_val_acc = 0.99  # e.g. a state whose weights were lost
+    trainer.state.best_held_back_acc = 0.99  # e.g. a state whose weights were lost
     assert _run_epochs(KeepBest(), trainer, [0.1]) == [(True, False)]
+
+
+def test_train_state_keeps_its_stored_key_for_the_best_held_back_accuracy():
+    """state.json files of existing runs say best_val_acc; they still resume."""
+    old = {"epoch": 3, "history": [], "best_val_acc": 0.42, "best_epoch": 2,
+           "train_seconds": 1.0}
+    state = TrainState.from_json(old)
+    assert (state.best_held_back_acc, state.best_epoch) == (0.42, 2)
+    assert state.to_json() == old
 
 
 class _FakeModel:
@@ -108,18 +117,18 @@ def _commit_epoch(commit: CommitEpoch, trainer, epoch: int, improved: bool):
     commit.after_epoch(trainer)
 
 
-def test_commit_epoch_saves_weights_only_when_improved_and_snapshots_from_an_epoch(
+def test_commit_epoch_saves_weights_only_when_improved_and_keeps_epochs_from_one(
     tmp_path,
 ):
     trainer = _trainer(tmp_path)
-    commit = CommitEpoch(snapshots_from=2)
+    commit = CommitEpoch(keep_epochs_from=2)
     _commit_epoch(commit, trainer, 1, improved=True)
     _commit_epoch(commit, trainer, 2, improved=False)
     run = RunDir(tmp_path)
     assert trainer.commit.epoch == run.current_commit().epoch == 2
     assert run.read_weights()["W:0"].tolist() == [1.0] * 3  # epoch 1's, kept
-    assert sorted(run.snapshot_epochs()) == [2]
-    with np.load(run.snapshot_path(2)) as npz:
+    assert sorted(run.kept_epochs()) == [2]
+    with np.load(run.epoch_weights_path(2)) as npz:
         assert npz["W:0"].tolist() == [2.0] * 3
     assert run.read_metrics()["epochs_run"] == 2
     assert "\"tiny\"" in trainer.commit.config_path.read_text()  # the config, in it
@@ -196,6 +205,6 @@ def test_default_callbacks_run_in_order_and_average_only_when_configured():
     names = [type(c).__name__ for c in default_callbacks(TINY)]
     assert names == ["StopOnInterrupt", "KeepBest", "CommitEpoch", "Progress"]
     averaged = dataclasses.replace(TINY, num_epochs=4, average_last=2)
-    callbacks = default_callbacks(averaged, snapshots_from=None)
+    callbacks = default_callbacks(averaged, keep_epochs_from=None)
     assert type(callbacks[-1]).__name__ == "AverageWeights"
-    assert callbacks[2].snapshots_from == 3  # the window's snapshots are kept
+    assert callbacks[2].keep_epochs_from == 3  # the window's epoch weights are kept

@@ -31,6 +31,25 @@ def test_train_precision_bogus_is_refused_with_the_choices(capsys):
     assert all(f"'{name}'" in choices for name in ("auto", "bf16", "fp32"))
 
 
+@pytest.mark.parametrize("option", ["--keep-epochs-from", "--snapshots-from"])
+def test_train_keeps_epochs_from_under_the_new_and_the_old_option(
+    capsys, monkeypatch, option
+):
+    """--snapshots-from is the deprecated, hidden name of --keep-epochs-from."""
+    import emo_utils.cli as cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "_run_training",
+                        lambda args: seen.setdefault("from", args.keep_epochs_from))
+    assert main(["train", option, "3"]) == 3
+    assert seen == {"from": 3}
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    usage = capsys.readouterr().out
+    assert "--keep-epochs-from" in usage
+    assert "--snapshots-from" not in usage
+
+
 def test_train_refuses_to_overwrite_weights_without_state(capsys, tmp_path):
     """rundir.WeightsWithoutState reaches the user as one error line, exit code 2."""
     from .conftest import make_fer_csv

@@ -44,12 +44,12 @@ def _metrics(epoch: int) -> dict:
 def _save_epoch(run: RunDir, epoch: int, best: int, previous=None):
     """An epoch's save as train.fit makes it (new best weights when best == epoch)."""
     with run.commit(epoch) as commit:
-        commit.save_checkpoint(_fake_checkpoint)
+        commit.save_tflearn_checkpoint(_fake_checkpoint)
         if best == epoch:
             commit.write_weights(_weights(epoch))
         else:
             commit.link_weights(previous.weights_path)
-        commit.write_snapshot(_weights(epoch))
+        commit.write_epoch_weights(_weights(epoch))
         commit.write_config(_Config())
         commit.write_metrics(_metrics(epoch))
         commit.write_state(_state(epoch, best))
@@ -75,8 +75,8 @@ def test_an_epoch_becomes_current_whole_and_is_copied_out(tmp_path):
         "model.ckpt.index", "model.ckpt.meta", "snapshot.npz", "state.json",
         "weights.npz"]
     assert _array(run.weights_path)[0, 0] == 1.0  # epoch 2 was no better
-    assert sorted(run.snapshot_epochs()) == [1, 2]
-    assert _array(run.snapshot_path(2))[0, 0] == 2.0
+    assert sorted(run.kept_epochs()) == [1, 2]
+    assert _array(run.epoch_weights_path(2))[0, 0] == 2.0
     assert run.read_metrics() == _metrics(2)
     assert run.read_weights()["W:0"].shape == (2, 3)
 
@@ -128,7 +128,7 @@ def test_recover_deletes_what_interrupted_saves_left_and_copies_the_commit_out(
         "current.json", "epoch-001"]
     assert _array(run.weights_path)[0, 0] == 1.0
     assert run.read_metrics() == _metrics(1)
-    assert sorted(run.snapshot_epochs()) == [1]
+    assert sorted(run.kept_epochs()) == [1]
 
 
 def test_recover_keeps_the_test_results_of_unchanged_weights(tmp_path):
@@ -181,8 +181,8 @@ def _format1_run(tmp_path: Path, epoch: int = 2) -> RunDir:
     """A run as fit wrote it before commits (the pilot runs of logs/pilots/)."""
     run = RunDir(tmp_path)
     run.write_weights(_weights(1.0))
-    run.snapshots_dir.mkdir()
-    np.savez(run.snapshot_path(1), **_weights(1.0))
+    run.epoch_weights_dir.mkdir()
+    np.savez(run.epoch_weights_path(1), **_weights(1.0))
     state = run.state_dir
     state.mkdir()
     _fake_checkpoint(str(state / "model.ckpt"))
@@ -212,7 +212,7 @@ def test_a_format1_state_becomes_the_current_commit(tmp_path, capsys):
     assert not os.path.samefile(commit.weights_path, run.weights_path)
 
 
-def test_format1_weights_written_well_after_the_state_give_way_to_the_snapshot(
+def test_format1_weights_written_well_after_the_state_give_way_to_the_kept_epoch(
     tmp_path,
 ):
     run = _format1_run(tmp_path)
@@ -220,7 +220,7 @@ def test_format1_weights_written_well_after_the_state_give_way_to_the_snapshot(
     later = time.time() + 600
     os.utime(run.weights_path, (later, later))
     commit = run.recover()
-    assert _array(commit.weights_path)[0, 0] == 1.0  # the best epoch's snapshot
+    assert _array(commit.weights_path)[0, 0] == 1.0  # the best epoch's kept weights
     assert _array(run.weights_path)[0, 0] == 1.0
 
 

@@ -88,7 +88,7 @@ def test_a_finished_run_extends_with_a_warm_restart_but_not_a_changed_past(
     longer = dataclasses.replace(
         cosine, num_epochs=4, restarts=(2,), restart_lr_scale=0.5
     )
-    metrics = fit(longer, data, tmp_path, progress=False, snapshots_from=3)
+    metrics = fit(longer, data, tmp_path, progress=False, keep_epochs_from=3)
     assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4]
     assert metrics["history"][2]["lr"] > metrics["history"][1]["lr"]  # restarted
     assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == [
@@ -122,7 +122,7 @@ def test_exported_weights_predict_like_the_training_graph(tmp_path, data):
     import tflearn
 
     config = dataclasses.replace(TINY, normalize=True, mean=120.0, std=60.0)
-    faces = data.val_images
+    faces = data.held_back_images
     with tf.Graph().as_default():
         model = tflearn.DNN(build_network(config), tensorboard_verbose=0)
         expected = np.asarray(model.predict(to_model_input(faces)))
@@ -172,8 +172,8 @@ def test_a_refit_trains_on_the_held_back_slice_too_and_averages_every_epoch(
     refit = dataclasses.replace(TINY, init_from=str(tmp_path / "parent"), refit=True,
                                 num_epochs=2, average_last=2)
     images, labels = training_faces(refit, data)
-    assert len(labels) == len(data.train_labels) + len(data.val_labels)
-    assert {f.tobytes() for f in data.val_images} <= {f.tobytes() for f in images}
+    assert len(labels) == len(data.train_labels) + len(data.held_back_labels)
+    assert {f.tobytes() for f in data.held_back_images} <= {f.tobytes() for f in images}
     assert len(training_faces(TINY, data)[1]) == len(data.train_labels)
 
     metrics = fit(refit, data, tmp_path / "refit", progress=False)
@@ -203,9 +203,9 @@ def _dumps(obj) -> str:
     return json.dumps(obj, sort_keys=True)  # NaN-safe comparison of histories
 
 
-def _assert_consistent(run_dir, epochs: int, snapshots: bool = True) -> None:
-    """weights.npz, metrics.json, snapshots/ and state/ all describe ``epochs`` epochs,
-    and nothing an interrupted save wrote is left."""
+def _assert_consistent(run_dir, epochs: int, epoch_weights: bool = True) -> None:
+    """weights.npz, metrics.json, snapshots/ (epoch weights) and state/ all describe
+    ``epochs`` epochs, and nothing an interrupted save wrote is left."""
     run = RunDir(run_dir)
     commit = run.current_commit()
     saved = run.read_metrics()
@@ -216,9 +216,9 @@ def _assert_consistent(run_dir, epochs: int, snapshots: bool = True) -> None:
     shipped = load_weights(run.weights_path)
     for name, value in load_weights(commit.weights_path).items():
         np.testing.assert_array_equal(shipped[name], value)
-    if snapshots:
-        assert sorted(run.snapshot_epochs()) == list(range(1, epochs + 1))
-        best = load_weights(run.snapshot_path(saved["best_epoch"]))
+    if epoch_weights:
+        assert sorted(run.kept_epochs()) == list(range(1, epochs + 1))
+        best = load_weights(run.epoch_weights_path(saved["best_epoch"]))
         for name, value in best.items():  # the weights are the best epoch's
             np.testing.assert_array_equal(shipped[name], value)
     left = [p.name for p in run_dir.rglob("*")
@@ -262,7 +262,7 @@ def test_ctrl_c_ends_fit_as_training_interrupted_with_the_epochs_saved(tmp_path,
         "command to resume"
     )
     assert info.value.__suppress_context__  # no KeyboardInterrupt traceback above it
-    _assert_consistent(tmp_path, 2, snapshots=False)
+    _assert_consistent(tmp_path, 2, epoch_weights=False)
 
 
 @pytest.fixture
@@ -319,7 +319,7 @@ def test_a_ctrl_c_that_tflearn_swallows_still_stops_fit(tmp_path, data, monkeypa
     with pytest.raises(TrainingInterrupted) as info:
         fit(TINY, data, tmp_path, num_epochs=4, progress=False)
     assert str(info.value).startswith("interrupted in epoch 2 of 4; epoch 1 is saved")
-    _assert_consistent(tmp_path, 1, snapshots=False)
+    _assert_consistent(tmp_path, 1, epoch_weights=False)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
@@ -362,16 +362,17 @@ def test_ctrl_c_of_the_training_command_prints_one_line_and_resumes(tmp_path):
         "EMO_CACHE_DIR"]})
     assert code == 0
     assert re.findall(r"^epoch (\d+)/", out, re.M) == [str(saved + 1)]
-    _assert_consistent(run, saved + 1, snapshots=False)
+    _assert_consistent(run, saved + 1, epoch_weights=False)
 
 
 # ------------------------------------------- a kill at any instant of an epoch's save
 
 # The steps of a save (emo_utils.rundir), in order: files written aside, the folder
 # renamed into state/ ...
-ASIDE = ("checkpoint", "weights", "snapshot", "config", "metrics", "state", "folder")
+ASIDE = ("checkpoint", "weights", "epoch-weights", "config", "metrics", "state",
+         "folder")
 # ... then the commit itself (state/current.json) and the copies out of it.
-COMMITTED = ("pointer", "published-weights", "published-snapshot", "published")
+COMMITTED = ("pointer", "published-weights", "published-epoch-weights", "published")
 KILLS = [(step, 2) for step in ASIDE + COMMITTED] + [
     ("weights", 1),  # format 1 left weights.npz without state here: "shipped" refusal
     ("folder", 1),
@@ -409,13 +410,13 @@ def test_a_kill_during_a_save_loses_at_most_that_epoch(
         saved or None
     )
     if step in ASIDE:  # the run directory shows the last saved epoch, no later
-        assert sorted(run.snapshot_epochs()) == list(range(1, saved + 1))
+        assert sorted(run.kept_epochs()) == list(range(1, saved + 1))
     if not saved:  # nothing shipped yet, so a rerun is not refused as "shipped"
         assert not run.weights_path.exists()
     elif step in ASIDE:
         assert run.read_metrics()["epochs_run"] == saved
         shipped = load_weights(run.weights_path)
-        for name, value in load_weights(run.snapshot_path(1)).items():
+        for name, value in load_weights(run.epoch_weights_path(1)).items():
             np.testing.assert_array_equal(shipped[name], value)
 
     capsys.readouterr()
@@ -449,14 +450,15 @@ def _to_format1(run_dir, folder: str = "state") -> None:
 
 @pytest.mark.parametrize("folder", ["state", "state.old"])
 def test_a_run_saved_in_the_old_format_resumes(tmp_path, data, capsys, folder):
-    first = fit(TINY, data, tmp_path, num_epochs=2, progress=False, snapshots_from=1)
+    first = fit(TINY, data, tmp_path, num_epochs=2, progress=False, keep_epochs_from=1)
     _to_format1(tmp_path, folder)
     if folder == "state.old":  # killed mid-swap: the new state half written aside
         (tmp_path / "state.tmp.k2j4fx").mkdir()
         (tmp_path / "state.tmp.k2j4fx" / "model.ckpt.index").write_bytes(b"\0" * 9)
     capsys.readouterr()
 
-    metrics = fit(TINY, data, tmp_path, num_epochs=3, progress=False, snapshots_from=1)
+    metrics = fit(TINY, data, tmp_path, num_epochs=3, progress=False,
+                  keep_epochs_from=1)
     out = capsys.readouterr().out
     assert "converted the training state of epoch 2 to format 2" in out
     assert re.findall(r"^epoch (\d+)/3:", out, re.M) == ["3"]
@@ -464,14 +466,14 @@ def test_a_run_saved_in_the_old_format_resumes(tmp_path, data, capsys, folder):
     _assert_consistent(tmp_path, 3)
 
 
-@pytest.mark.parametrize("snapshots", [True, False])
+@pytest.mark.parametrize("keep_epochs", [True, False])
 def test_old_format_weights_written_after_its_state_are_not_trusted(
-    tmp_path, data, snapshots
+    tmp_path, data, keep_epochs
 ):
     """Format 1 wrote weights.npz before state/: a kill in between left the weights
     of an epoch the state never saw."""
     first = fit(TINY, data, tmp_path, num_epochs=2, progress=False,
-                snapshots_from=1 if snapshots else None)
+                keep_epochs_from=1 if keep_epochs else None)
     _to_format1(tmp_path)
     stray = {k: np.zeros_like(v) for k, v in load_weights(tmp_path / "weights.npz")
              .items()}
@@ -483,13 +485,13 @@ def test_old_format_weights_written_after_its_state_are_not_trusted(
     assert _dumps(metrics["history"]) == _dumps(first["history"])
     shipped = load_weights(tmp_path / "weights.npz")
     assert not all(np.array_equal(shipped[k], v) for k, v in stray.items())
-    if snapshots:  # the best epoch's snapshot stands in
+    if keep_epochs:  # the best epoch's kept weights stand in
         assert metrics["best_epoch"] == first["best_epoch"]
         _assert_consistent(tmp_path, 2)
     else:  # the checkpoint's own (last) epoch becomes the shipped one
         assert metrics["best_epoch"] == 2
         assert metrics["best_held_back_acc"] == first["history"][1]["val_acc"]
-        _assert_consistent(tmp_path, 2, snapshots=False)
+        _assert_consistent(tmp_path, 2, epoch_weights=False)
 
 
 def _rename_in_checkpoint(prefix, rename):
@@ -513,7 +515,7 @@ def test_a_state_saved_before_the_loss_was_renamed_resumes(tmp_path, data, capsy
     """The mixup change renamed the loss op, and with it TFLearn's moving average of
     the loss in the progress line: a state saved before must still resume."""
     fit(TINY, data, tmp_path, num_epochs=2, progress=False)
-    prefix = RunDir(tmp_path).current_commit().checkpoint
+    prefix = RunDir(tmp_path).current_commit().tflearn_checkpoint
     _rename_in_checkpoint(prefix, lambda name: (
         "Mean/moving_avg" if name.startswith("softmax_cross_entropy_loss/") else name))
     capsys.readouterr()
@@ -525,7 +527,7 @@ def test_a_state_saved_before_the_loss_was_renamed_resumes(tmp_path, data, capsy
 
 def test_a_state_without_a_weight_is_refused_with_what_to_do(tmp_path, data):
     fit(TINY, data, tmp_path, num_epochs=1, progress=False)
-    prefix = RunDir(tmp_path).current_commit().checkpoint
+    prefix = RunDir(tmp_path).current_commit().tflearn_checkpoint
     _rename_in_checkpoint(prefix, lambda name: None if name == "fc1/W" else name)
     with pytest.raises(ValueError, match=r"cannot resume: it lacks fc1/W.*Delete"):
         fit(TINY, data, tmp_path, num_epochs=2, progress=False)
@@ -544,8 +546,9 @@ def test_a_tiny_run_records_its_precision_and_its_held_back_rows(tmp_path, data)
     assert saved["history"][0]["precision"] == "fp32"
     assert saved["img_per_s"] > 0
     stored = RunDir(tmp_path).read_held_back()
-    assert stored["indices"] == data.val_indices.tolist()
-    assert stored["training_size"] == len(data.train_labels) + len(data.val_labels)
+    assert stored["indices"] == data.held_back_indices.tolist()
+    assert stored["training_size"] == (len(data.train_labels)
+                                       + len(data.held_back_labels))
     with pytest.raises(ValueError, match="precision 'bogus' is not one of"):
         fit(TINY, data, tmp_path / "other", num_epochs=1, progress=False,
             precision="bogus")

@@ -1,7 +1,7 @@
 """A tiny training run, in this process or its own: what the kill tests interrupt.
 
 ``python tests/train_tiny.py RUN_DIR NUM_EPOCHS`` trains TINY on 32 faces, two
-steps an epoch, keeping every epoch's snapshot; with ``EMO_TEST_KILL_AT=<step>@<epoch>``
+steps an epoch, keeping every epoch's weights; with ``EMO_TEST_KILL_AT=<step>@<epoch>``
 (emo_utils.rundir) the process ends like ``kill -9`` at that step of a save.
 """
 
@@ -22,7 +22,7 @@ def train_tiny(run_dir: str | Path, num_epochs: int) -> dict:
     images, labels = fer_faces(32)
     data = hold_out(images, labels, fraction=0.25, seed=0)
     return fit(TINY, data, run_dir, num_epochs=num_epochs, progress=False,
-               max_steps_per_epoch=2, snapshots_from=1)
+               max_steps_per_epoch=2, keep_epochs_from=1)
 
 
 if __name__ == "__main__":

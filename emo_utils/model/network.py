@@ -196,7 +196,7 @@ def model_variables(graph: tf.Graph | None = None) -> list[tf.Variable]:
         "Global_Step",
         "moving_avg",
         "ExponentialMovingAverage",
-        "val_loss",
+        "val_loss",  # TFLearn's own variables for the held-back evaluation
         "val_acc",
         "Accuracy",
         "Loss",

@@ -19,7 +19,7 @@ def training_run(metrics: dict[str, Any] | None, label: str = "this run") -> str
     """One sentence on a run, from its metrics.json."""
     if not metrics or not metrics.get("history"):
         return f"{label}: not trained on this machine yet."
-    last = metrics["history"][-1]
+    last = metrics["history"][-1]  # val_acc: the held-back slice's (TFLearn's name)
     parent = PurePath(metrics.get("init_from") or "").name
     text = (
         f"{label}: {metrics['epochs_run']} epoch(s)"
@@ -53,5 +53,5 @@ def training_gap(gap: Gap | None, label: str = "this run") -> str:
     )
     return (
         f"{label}: {start}; at the last epoch the gap is {100 * gap.gap:+.1f} points "
-        f"({100 * gap.acc:.1f}% vs {100 * gap.val_acc:.1f}%)."
+        f"({100 * gap.acc:.1f}% vs {100 * gap.held_back_acc:.1f}%)."
     )
