@@ -182,7 +182,7 @@ def test_no_face_and_centre_option(app):
     app.handle_frame(blank)
     assert app.label == ""
     assert "No face found" in app.message
-    app.center.value = True
+    app.centre.value = True
     app.handle_frame(blank)
     assert app.label == ""  # a flat image has no centre worth guessing at
     assert "blank" in app.message

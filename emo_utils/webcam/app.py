@@ -65,7 +65,7 @@ class EmotionApp(widgets.VBox):
         top = widgets.HBox([self.camera, result],
                            layout=widgets.Layout(flex_flow="row wrap", gap="16px"))
         buttons = widgets.HBox([self.upload, self.sample_button, self.save_button])
-        super().__init__([top, buttons, self.steady, self.center, self.flip])
+        super().__init__([top, buttons, self.steady, self.centre, self.flip])
         self.predictor.predict_faces(np.zeros((1, 48, 48), np.uint8))  # warm up TF
 
     def _make_controls(self) -> None:
@@ -90,7 +90,7 @@ class EmotionApp(widgets.VBox):
         self.steady = widgets.Checkbox(
             True, description="Steady labels in live mode (average each face over "
             "the last ¼ s)", indent=False, layout=wide)
-        self.center = widgets.Checkbox(
+        self.centre = widgets.Checkbox(
             False, description="Predict on the centre when no face is found",
             indent=False, layout=wide)
         # on by default: more accurate, and the calibration was fitted with it
@@ -117,7 +117,8 @@ class EmotionApp(widgets.VBox):
         try:
             frame = self.session.analyse(
                 data, source, live=live, finder=finder,
-                tta="flip" if self.flip.value else None, center=self.center.value)
+                tta="flip" if self.flip.value else None,
+                centre_if_no_face=self.centre.value)
         except FrameError as err:
             return self._fail(str(err))
         except Exception as err:  # keep the app alive; say what went wrong

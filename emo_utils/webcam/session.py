@@ -105,7 +105,8 @@ class LiveSession:
 
     def analyse(self, data: str | bytes, source: str = "camera", live: bool = False,
                 finder: str | None = None, tta: str | None = "flip",
-                center: bool = False, time_s: float | None = None) -> Frame:
+                centre_if_no_face: bool = False, time_s: float | None = None
+                ) -> Frame:
         """Decode, find and classify every face, track and smooth (live): the frame.
 
         ``finder``: a ``faces.PRESETS`` name ("upload"...); live frames default to
@@ -115,7 +116,7 @@ class LiveSession:
         raw, image = read_frame(data, source)
         finder = "live" if finder is None and live else finder
         preds = self.predictor.predict_all(image, tta=tta, finder=finder,
-                                           centre_if_no_face=center)
+                                           centre_if_no_face=centre_if_no_face)
         seconds = time.perf_counter() - start
         url = data if isinstance(data, str) and data.startswith("data:image/") \
             else jpeg_data_url(image)
