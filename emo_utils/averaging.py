@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .model import ModelConfig
-from .predict import CheckpointError, load_weights
+from .infer.checkpoint import CheckpointError, load_weights
 from .rundir import RunDir
 
 

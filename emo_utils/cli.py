@@ -87,16 +87,16 @@ def _is_expected(err: BaseException) -> bool:
     """An error whose message alone lets the user fix it: data, arguments, checkpoint.
 
     DataError is a ValueError; CheckpointError can only have been raised if
-    emo_utils.predict was imported, so it is looked up without importing it.
+    emo_utils.infer was imported, so it is looked up without importing it.
     """
     kinds: tuple[type[BaseException], ...] = (
         ValueError,
         FileNotFoundError,
         PermissionError,
     )
-    predict = sys.modules.get("emo_utils.predict")
-    if predict is not None:
-        kinds += (predict.CheckpointError,)
+    checkpoint = sys.modules.get("emo_utils.infer.checkpoint")
+    if checkpoint is not None:
+        kinds += (checkpoint.CheckpointError,)
     return isinstance(err, kinds)
 
 

@@ -91,9 +91,9 @@ class _Predictor:
 
 
 def _load_shipped():
-    from .predict import EmotionPredictor
+    from .infer.predictor import load_predictor
 
-    return EmotionPredictor.from_checkpoint()
+    return load_predictor()
 
 
 class _TableWriter:

@@ -8,5 +8,20 @@ evaluation). Its network runs on ONNX Runtime from a graph built from the checkp
 """
 
 from .checkpoint import Checkpoint, CheckpointError, load_config, load_weights
+from .load import ENGINES, load_network
+from .prediction import Prediction
+from .predictor import DEFAULT_TTA, TTA_MODES, EmotionPredictor, load_predictor
 
-__all__ = ["Checkpoint", "CheckpointError", "load_config", "load_weights"]
+__all__ = [
+    "DEFAULT_TTA",
+    "ENGINES",
+    "TTA_MODES",
+    "Checkpoint",
+    "CheckpointError",
+    "EmotionPredictor",
+    "Prediction",
+    "load_config",
+    "load_network",
+    "load_predictor",
+    "load_weights",
+]

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..labels import EMOTIONS
-from ..predict import Prediction
+from ..infer.prediction import Prediction
 
 LIVE_HINT = (" Live mode takes one quick look; Snapshot also tries the slower "
              "rescue passes.")
