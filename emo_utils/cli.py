@@ -1,4 +1,5 @@
-"""Command line: ``python -m emo_utils train|eval|predict|video|data|report|bench``.
+"""Command line: ``python -m emo_utils
+train|eval|predict|video|export|data|report|bench``.
 
 Every subcommand is declared here: one ``_add_<command>(sub)`` registers its
 arguments and a handler that calls plain functions of the module doing the work.
@@ -96,7 +97,7 @@ def _is_expected(err: BaseException) -> bool:
     )
     checkpoint = sys.modules.get("emo_utils.infer.checkpoint")
     if checkpoint is not None:
-        kinds += (checkpoint.CheckpointError,)
+        kinds += (checkpoint.CheckpointError, checkpoint.MissingEngine)
     return isinstance(err, kinds)
 
 
@@ -209,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emo_utils")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_eval, _add_predict, _add_video, _add_data,
-                _add_report, _add_bench):
+    for add in (_add_train, _add_eval, _add_predict, _add_video, _add_export,
+                _add_data, _add_report, _add_bench):
         add(sub)
     args = parser.parse_args(argv)
     return args.func(args)
@@ -288,6 +289,28 @@ def _eval(args: argparse.Namespace) -> int:
         write=not args.no_write,
         calibrate=not args.no_calibrate,
     )
+
+
+def _add_export(sub) -> None:
+    export = sub.add_parser(
+        "export", help="write a checkpoint's network as one standalone .onnx file",
+        description="The network as ONNX, for any ONNX runtime (Python, JavaScript, "
+        "C#, mobile). Its metadata holds the emotion order, the input layout, the "
+        "equalisation and the temperature; outputs: logits and calibrated probs.")
+    export.add_argument("run_dir", nargs="?", default=None, metavar="RUN_DIR",
+                        help="a run folder (default: the shipped checkpoint)")
+    export.add_argument("--out", default=None, metavar="FILE.onnx",
+                        help="where to write it (default: <network name>.onnx here)")
+    export.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .infer.export import export_onnx
+    from .paths import relative_to_repo
+
+    out = export_onnx(args.run_dir, args.out)
+    print(f"wrote {relative_to_repo(out)} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
 
 
 def _add_data(sub) -> None:

@@ -29,6 +29,11 @@ class CheckpointError(RuntimeError):
     """A checkpoint is missing, truncated, or was built for another architecture."""
 
 
+class MissingEngine(ImportError):
+    """The package an engine needs (onnxruntime, onnx, TensorFlow) is not installed;
+    the message says how to install it or which engine to use instead."""
+
+
 def fix_hint(path: Path) -> str:
     return (
         f"Restore it with `git checkout -- {path}` (the shipped model), or "

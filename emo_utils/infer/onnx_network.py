@@ -14,7 +14,7 @@ import threading
 import numpy as np
 
 from .._files import atomic_write_bytes
-from .checkpoint import Checkpoint, CheckpointError, check_weights_fit
+from .checkpoint import Checkpoint, CheckpointError, MissingEngine, check_weights_fit
 
 # Bump when onnx_graph's output changes: every cached model.onnx is then rebuilt.
 GRAPH_VERSION = 1
@@ -29,7 +29,7 @@ def import_onnxruntime():
     try:
         import onnxruntime
     except ImportError as err:
-        raise ImportError(
+        raise MissingEngine(
             f"onnxruntime is not installed ({err}): predictions run on it. Install "
             "it with `pip install onnxruntime` (or `make setup`), or pass "
             "engine='tf' if you have TensorFlow."
@@ -91,7 +91,7 @@ def build_model_bytes(checkpoint: Checkpoint, fingerprint: str,
     try:
         from .onnx_graph import build_onnx, expected_weight_shapes
     except ImportError as err:
-        raise ImportError(
+        raise MissingEngine(
             f"building the ONNX graph needs the `onnx` package ({err}): install it "
             "with `pip install onnx` (or `make setup`)."
         ) from err

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..recipes import ModelConfig
-from .checkpoint import check_weights_fit
+from .checkpoint import MissingEngine, check_weights_fit
 
 
 def _import_tensorflow():
@@ -19,9 +19,9 @@ def _import_tensorflow():
 
         from ..model import build_network, model_variables
     except ImportError as err:
-        raise ImportError(
+        raise MissingEngine(
             f"engine='tf' needs TensorFlow and TFLearn, which are not installed "
-            f"({err}). Install them with `pip install -e '.[cpu]'` (or `make "
+            f"({err}). Install them with `pip install -e '.[train]'` (or `make "
             "setup`), or predict with the default engine='onnx'."
         ) from err
     return tf, build_network, model_variables
