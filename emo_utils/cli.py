@@ -180,12 +180,15 @@ def _add_video(sub) -> None:
     video = sub.add_parser(
         "video", help="emotion over time in a video file: table, summary, timeline",
         description="Emotion over time in a video: a per-frame table, a summary "
-        "(share of time per emotion per person) and a timeline figure.")
+        "(share of time per emotion per person, counted from each frame's own label) "
+        "and a timeline figure (probabilities smoothed over a quarter of a second).")
     video.add_argument("clip", help="a video file: mp4, avi, mov, webm, ...")
     video.add_argument("--csv", help="write the per-frame table here (as it goes)")
     video.add_argument("--plot", help="save the timeline figure here (.png/.svg/.pdf)")
     video.add_argument("--fps", type=float, default=ANALYSE_FPS,
-                       help=f"analyse at least this many frames a second (default "
+                       help="analyse every k-th frame, k = the clip's frame rate / "
+                       "FPS rounded down: at least FPS frames a second, e.g. 12.5 of "
+                       "a 25 fps clip, 10 of a 30 fps clip (default "
                        f"{ANALYSE_FPS:g}; 0: every frame)")
     video.set_defaults(func=_video)
 
