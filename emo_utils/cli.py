@@ -11,6 +11,7 @@ for expected ones too).
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import subprocess
 import sys
@@ -142,15 +143,18 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     """Label every face in photos; bad files are named on stderr, the rest go on."""
-    from .photos import predict_photos, summary_line
+    from .infer.predictor import load_predictor
+    from .photos import predict_photos, summary_line, write_rows
 
     def report(name: str, why: str) -> None:
         print(f"error: {name}: {why}", file=sys.stderr, flush=True)
 
-    result = predict_photos(args.paths, args.recursive, csv_path=args.csv,
-                            progress=sys.stderr.isatty(), on_error=report)
-    if not args.csv and len(result.table):
-        result.table.to_csv(sys.stdout, index=False)
+    predictor = load_predictor(engine=args.engine)
+    result = predict_photos(args.paths, args.recursive, predictor=predictor,
+                            csv_path=args.csv, progress=sys.stderr.isatty(),
+                            on_error=report)
+    if not args.csv and result.rows:
+        write_rows(result.rows, sys.stdout)
     print(summary_line(result, args.csv), file=sys.stderr if not args.csv
           else sys.stdout)
     if result.interrupted:
@@ -171,11 +175,19 @@ def _add_predict(sub) -> None:
                          help="write the table here, row by row (default: stdout)")
     predict.add_argument("--recursive", action="store_true",
                          help="also look in the folders' subfolders")
+    _add_engine(predict)
     predict.set_defaults(func=_predict)
 
 
+def _add_engine(parser) -> None:
+    parser.add_argument("--engine", choices=("onnx", "tf"), default="onnx",
+                        help="what runs the network: ONNX Runtime (default) or the "
+                        "TFLearn graph (imports TensorFlow: for checks)")
+
+
 def _add_video(sub) -> None:
-    from .video import ANALYSE_FPS
+    # not from .video: it imports pandas, which the predict command does without
+    from .video_source import ANALYSE_FPS
 
     video = sub.add_parser(
         "video", help="emotion over time in a video file: table, summary, timeline",
@@ -190,13 +202,15 @@ def _add_video(sub) -> None:
                        "FPS rounded down: at least FPS frames a second, e.g. 12.5 of "
                        "a 25 fps clip, 10 of a 30 fps clip (default "
                        f"{ANALYSE_FPS:g}; 0: every frame)")
+    _add_engine(video)
     video.set_defaults(func=_video)
 
 
 def _video(args: argparse.Namespace) -> int:
     from .video import run_video
 
-    return run_video(args.clip, csv=args.csv, plot=args.plot, fps=args.fps)
+    return run_video(args.clip, csv=args.csv, plot=args.plot, fps=args.fps,
+                     engine=args.engine)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,12 +331,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _add_data(sub) -> None:
-    from . import fetch
-
     data = sub.add_parser(
         "data",
         help="find FER2013 or explain where to get it",
-        description=fetch.__doc__,
+        description=_docstring("fetch"),
     )
     data.add_argument(
         "--path", default=None, help="a FER2013 file or folder to check"
@@ -333,6 +345,13 @@ def _add_data(sub) -> None:
         help="never call the Kaggle CLI, only report",
     )
     data.set_defaults(func=_data)
+
+
+def _docstring(module: str) -> str | None:
+    """A module's docstring, read without importing it (``fetch`` imports the data
+    loaders: every command would pay for them while building the parser)."""
+    source = (Path(__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+    return ast.get_docstring(ast.parse(source))
 
 
 def _data(args: argparse.Namespace) -> int:

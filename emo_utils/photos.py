@@ -10,16 +10,20 @@ Ctrl-C keeps them.
 
 from __future__ import annotations
 
+import csv
 import glob
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, TextIO
 
 from .csv_rows import CsvRows
 from .labels import EMOTIONS
+
+if TYPE_CHECKING:  # pandas loads on first use of .table: the command does without it
+    import pandas as pd
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 COLUMNS = ("file", "face", "x", "y", "w", "h", *EMOTIONS, "label", "note")
@@ -29,12 +33,16 @@ NO_FACE = "no face found"
 
 @dataclass
 class BatchResult:
-    """What a batch did: the table, and the files that could not be read (name,
-    why)."""
+    """What a batch did: its rows (``table`` as a DataFrame), and the files that
+    could not be read (name, why)."""
 
-    table: pd.DataFrame
+    rows: list[dict]
     failed: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return _table(self.rows)
 
 
 def find_photos(paths: Iterable[str | os.PathLike], recursive: bool = False,
@@ -118,7 +126,7 @@ def predict_photos(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     finally:
         if sink:
             sink.close()
-    return BatchResult(_table(rows), failed, interrupted)
+    return BatchResult(rows, failed, interrupted)
 
 
 def predict_folder(path: str | os.PathLike, recursive: bool = False,
@@ -128,7 +136,16 @@ def predict_folder(path: str | os.PathLike, recursive: bool = False,
     return predict_photos([path], recursive, predictor, progress=False).table
 
 
+def write_rows(rows: list[dict], out: TextIO) -> None:
+    """The rows as CSV (``COLUMNS``, header first) to an open text stream."""
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
 def _table(rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
+
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return table.astype({"face": "Int64", "x": "Int64", "y": "Int64", "w": "Int64",
                          "h": "Int64"})
@@ -145,10 +162,9 @@ def _progress(files: list[Path], show: bool) -> Iterator[Path]:
 
 def summary_line(result: BatchResult, csv_path: str | os.PathLike | None) -> str:
     """One sentence on what the batch did, for the end of the command."""
-    table = result.table
-    photos = table["file"].nunique()
-    faces = int(table["face"].notna().sum())
-    no_face = int((table["note"] == NO_FACE).sum())
+    photos = len({row["file"] for row in result.rows})
+    faces = sum(row.get("face") is not None for row in result.rows)
+    no_face = sum(row.get("note") == NO_FACE for row in result.rows)
     text = (f"{photos} photo{'s' * (photos != 1)}, {faces} face"
             f"{'s' * (faces != 1)} labelled")
     if no_face:

@@ -25,6 +25,7 @@ from .faces import crop_faces
 from .labels import EMOTIONS
 from .tracking import FaceTracker, Track
 from .video_source import (  # noqa: F401  (the video API in one place)
+    ANALYSE_FPS,
     VideoError,
     VideoInfo,
     VideoReader,
@@ -33,7 +34,6 @@ from .video_source import (  # noqa: F401  (the video API in one place)
 )
 
 COLUMNS = ("time_s", "frame", "face", "x", "y", "w", "h", *EMOTIONS, "label")
-ANALYSE_FPS = 10.0  # analyse at least this many frames per second of video
 # A clip's rate within 1% of a multiple of the requested one counts as that multiple:
 # 29.97 fps (NTSC) is analysed every 3rd frame (9.99 a second), not every 2nd (15).
 RATE_TOLERANCE = 0.01
@@ -82,11 +82,11 @@ class _Predictor:
     """The predictor, or the shipped one loading in a thread meanwhile: the first
     seconds of decoding and face finding overlap TensorFlow's start-up."""
 
-    def __init__(self, predictor=None):
+    def __init__(self, predictor=None, engine: str = "onnx"):
         self._value, self._future = predictor, None
         if predictor is None:
             pool = ThreadPoolExecutor(1, thread_name_prefix="emo-load")
-            self._future = pool.submit(_load_shipped)
+            self._future = pool.submit(_load_shipped, engine)
             pool.shutdown(wait=False)
 
     def ready(self) -> bool:
@@ -98,10 +98,10 @@ class _Predictor:
         return self._value
 
 
-def _load_shipped():
+def _load_shipped(engine: str = "onnx"):
     from .infer.predictor import load_predictor
 
-    return load_predictor()
+    return load_predictor(engine=engine)
 
 
 class _TableWriter:
@@ -158,7 +158,8 @@ def _settle(waiting: list[_Face], tracker: FaceTracker, predictor, writer: _Tabl
 
 def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = None,
                   fps: float | None = ANALYSE_FPS, progress: bool = True,
-                  batch_frames: int = BATCH_FRAMES) -> pd.DataFrame:
+                  batch_frames: int = BATCH_FRAMES, engine: str = "onnx"
+                  ) -> pd.DataFrame:
     """Per-frame, per-face emotion probabilities of a clip as a DataFrame (``COLUMNS``).
 
     ``fps``: analyse every k-th frame, k = the clip's frame rate / ``fps`` rounded
@@ -169,7 +170,8 @@ def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = Non
     ``face`` is the tracker's id, the same for one person across frames; a face
     seen in fewer than ``MIN_HITS`` analysed frames (a gap of up to ``KEEP_SECONDS``
     between them) is never reported. ``csv``: written as the analysis goes, in frame
-    order. ``table.attrs["warning"]`` says where a clip cut short stopped;
+    order. ``engine``: what runs the shipped network when no ``predictor`` is given
+    ("onnx" or "tf"). ``table.attrs["warning"]`` says where a clip cut short stopped;
     ``attrs["note"]`` that no face was found. Bad input raises ``VideoError``; Ctrl-C
     raises ``AnalysisInterrupted`` with the rows so far.
     """
@@ -178,7 +180,7 @@ def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = Non
     reader.step = frame_step(info.fps, fps)
     writer = _TableWriter(csv)
     try:
-        predictor = _Predictor(predictor)
+        predictor = _Predictor(predictor, engine)
         rate = info.fps / reader.step
         tracker = FaceTracker(max_misses=max(1, round(KEEP_SECONDS * rate)),
                               min_hits=MIN_HITS)
@@ -236,7 +238,8 @@ def _finish(table: pd.DataFrame, reader: VideoReader) -> pd.DataFrame:
 
 
 def run_video(clip: str | Path, csv: str | Path | None = None,
-              plot: str | Path | None = None, fps: float = ANALYSE_FPS) -> int:
+              plot: str | Path | None = None, fps: float = ANALYSE_FPS,
+              engine: str = "onnx") -> int:
     """``python -m emo_utils video CLIP``: analyse, print the summary, save table and
     figure; returns the exit status. Bad input raises ``VideoError`` (the command
     line prints it as one ``error:`` line); ``fps`` as in ``analyse_video``, 0
@@ -245,7 +248,7 @@ def run_video(clip: str | Path, csv: str | Path | None = None,
         raise VideoError(f"--plot {plot}: give a name ending in .png, .svg or .pdf")
     try:
         table = analyse_video(clip, csv=csv, fps=fps or None,
-                              progress=sys.stderr.isatty())
+                              progress=sys.stderr.isatty(), engine=engine)
     except AnalysisInterrupted as err:
         print(f"error: {err}", file=sys.stderr)
         return 130

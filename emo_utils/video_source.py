@@ -19,6 +19,9 @@ import numpy.typing as npt
 
 from .images import MAX_ASPECT, MAX_PIXELS
 
+# analyse at least this many frames per second of video (here, not in video.py: the
+# command line's help needs it, and video.py imports pandas)
+ANALYSE_FPS = 10.0
 MIN_SIDE = 32  # px: a smaller picture cannot hold a face the model can read
 CUT_SHORT_TOLERANCE = 0.02  # frames missing vs the header (its count is estimated)
 

@@ -38,7 +38,7 @@ def sample_table(predictor, tmp_path_factory):
 @pytest.fixture
 def shipped_model(monkeypatch, predictor):
     """The command loads the module's predictor instead of a new one (seconds)."""
-    monkeypatch.setattr(video, "_load_shipped", lambda: predictor)
+    monkeypatch.setattr(video, "_load_shipped", lambda engine="onnx": predictor)
 
 
 def _write(path, frames, fps=25.0, codec="MJPG"):

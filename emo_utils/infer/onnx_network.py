@@ -56,6 +56,11 @@ class OnnxNetwork:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        # Idle pool threads spin by default; on 2 shared cores they steal the CPU the
+        # face finder and other processes need (one face and its mirror image:
+        # p50 12.4 ms spinning, 5.4 ms not, load 6; benchmarks/bench_webcam.py).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         options.log_severity_level = 3  # errors only
         where = source or (str(model) if not isinstance(model, bytes) else "model")
         try:
