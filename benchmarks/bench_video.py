@@ -1,10 +1,11 @@
 """Video benchmark: speed of ``python -m emo_utils video`` on a 640x480 25 fps clip with
 one face, and the flicker of the labels with and without smoothing.
 
-Why: the issue's bar is >= 10 rows a second of video at >= 1.5x real time on 2 cores,
-start-up included; the command is timed as a user runs it (a new process: Python,
-TensorFlow and the model load included) on the shipped 10 s sample clip and on a
-60 s clip of the same faces. Flicker: on held-expression clips (the sample clip, and
+Why: issue 34's bars on 2 cores, start-up included: the shipped 10 s sample clip at
+>= 3x real time, a 60 s clip of the same faces at >= 5x, both still >= 10 rows a
+second of video. The command is timed as a user runs it (a new process: Python, the
+engine and the model load included), once with each engine (``--engine``), with its
+peak memory. Flicker: on held-expression clips (the sample clip, and
 the same with webcam-like noise and light changes), label changes per second with
 ``ProbabilitySmoother``'s default tau and with tau=0 (no smoothing), and the delay from
 each real change (a known segment boundary) to the label showing it.
@@ -14,11 +15,8 @@ each real change (a known segment boundary) to the label showing it.
 
 from __future__ import annotations
 
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _common import write_results  # noqa: E402
+from _common import ENGINES, run_measured, side_by_side, write_results  # noqa: E402
 
 from emo_utils import timeline, video  # noqa: E402
 from emo_utils.sample_clip import (  # noqa: E402
@@ -38,26 +36,27 @@ from emo_utils.sample_clip import (  # noqa: E402
 from emo_utils.smoothing import TAU  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "video.json"
-TARGETS = {"rows_per_video_second": 10.0, "realtime_factor_with_startup": 1.5}
+TARGETS = {
+    "sample_clip_10s": {"realtime_factor_with_startup": (">=", 3.0),
+                        "rows_per_video_second": (">=", 10.0)},
+    "clip_60s": {"realtime_factor_with_startup": (">=", 5.0),
+                 "rows_per_video_second": (">=", 10.0)},
+}
 NOISE = 8.0  # grey levels of sensor noise (and % of light change) in the noisy clip
 
 
-def time_command(clip: Path, csv: Path) -> dict:
+def time_command(clip: Path, csv: Path, engine: str) -> dict:
     """Run the command in a new process; its wall time includes every start-up."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "emo_utils", "video", str(clip), "--csv",
-                    str(csv)], cwd=ROOT, check=True, capture_output=True)
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    run = run_measured([sys.executable, "-m", "emo_utils", "video", str(clip),
+                        "--csv", str(csv), "--engine", engine])
     cap, info = video.open_video(clip)
     cap.release()
     rows = len(pd.read_csv(csv))
-    return {"clip_s": round(info.duration_s, 2), "wall_s": round(seconds, 2),
-            "cpu_s": round(cpu, 2),  # all cores; less sensitive to other load
+    return {"clip_s": round(info.duration_s, 2), "wall_s": round(run["wall_s"], 2),
+            "cpu_s": run["cpu_s"],  # all cores; less sensitive to other load
+            "peak_rss_mib": run["peak_rss_mib"],
             "rows": rows, "rows_per_video_second": round(rows / info.duration_s, 1),
-            "realtime_factor_with_startup": round(info.duration_s / seconds, 2)}
+            "realtime_factor_with_startup": round(info.duration_s / run["wall_s"], 2)}
 
 
 def flicker(table: pd.DataFrame) -> dict:
@@ -78,19 +77,23 @@ def flicker(table: pd.DataFrame) -> dict:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        speed = {"sample_clip_10s": time_command(SAMPLE_CLIP, tmp / "a.csv")}
         long_clip = make_sample_clip(tmp / "long.mp4", segments=SEGMENTS * 6)
-        speed["clip_60s"] = time_command(long_clip, tmp / "b.csv")
+        clips = {"sample_clip_10s": SAMPLE_CLIP, "clip_60s": long_clip}
+        speed = {name: {engine: time_command(clip, tmp / "rows.csv", engine)
+                        for engine in ENGINES} for name, clip in clips.items()}
         noisy = make_sample_clip(tmp / "noisy.mp4", noise=NOISE)
-        from emo_utils.predict import EmotionPredictor
+        from emo_utils.infer.predictor import load_predictor
 
-        predictor = EmotionPredictor.from_checkpoint()
+        predictor = load_predictor()
         tables = {"sample_clip": video.analyse_video(SAMPLE_CLIP, predictor,
                                                      progress=False),
                   "noisy_clip": video.analyse_video(noisy, predictor, progress=False)}
     results = {
-        "what": "python -m emo_utils video on a 640x480 25 fps mp4v clip with one "
-                "face (a new process: start-up, TensorFlow and model load included)",
+        "what": "python -m emo_utils video --engine E on a 640x480 25 fps mp4v clip "
+                "with one face (a new process: start-up, engine and model load "
+                "included)",
+        "side_by_side": {name: side_by_side(speed[name], TARGETS[name])
+                         for name in speed},
         "speed": speed,
         "flicker": {name: flicker(table) for name, table in tables.items()},
         "flicker_what": "label changes per second of a face (the clips hold 3 real "
@@ -98,11 +101,6 @@ def main() -> int:
                         f"showing it; noisy_clip adds sensor noise of {NOISE:g} grey "
                         f"levels and a {NOISE:g}% light change to each frame",
         "analysed_fps": video.ANALYSE_FPS,
-        "targets": TARGETS,
-        "meets_targets": {name: bool(
-            run["rows_per_video_second"] >= TARGETS["rows_per_video_second"]
-            and run["realtime_factor_with_startup"]
-            >= TARGETS["realtime_factor_with_startup"]) for name, run in speed.items()},
     }
     write_results(RESULTS, results)
     return 0
