@@ -15,14 +15,14 @@ import math
 from collections.abc import Sequence
 
 import cv2
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Patch
 
 from .labels import EMOTIONS
-from .plots import PALETTE, WIDTH
 from .smoothing import TAU, ProbabilitySmoother
+
+# matplotlib and .plots (seaborn, scipy.stats) load in the plotting functions only:
+# importing them took 2-3 s of a 10 s clip's `video` command that draws nothing.
 
 GAP_S = 0.5  # a face unseen this long: its lines break instead of bridging the gap
 
@@ -96,6 +96,11 @@ def plot_timeline(table: pd.DataFrame, tau: float = TAU, title: str | None = Non
     Returns the Figure (None for an empty table)."""
     if table.empty:
         return None
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from .plots import PALETTE, WIDTH
+
     smoothed = smooth_table(table, tau)
     faces = sorted(smoothed["face"].unique())
     step = _step(table)
@@ -127,6 +132,8 @@ def what_is_drawn(tau: float = TAU) -> str:
 
 
 def _draw_face(band_ax, ax, rows: pd.DataFrame, face: int, step: float) -> None:
+    from .plots import PALETTE
+
     times = rows["time_s"].to_numpy()
     for start, width, label in _bands(times, rows["label"].to_numpy(), step):
         band_ax.broken_barh([(start, width)], (0, 1), color=PALETTE[label])
@@ -178,6 +185,9 @@ def describe_timeline(table: pd.DataFrame) -> str:
 
 def plot_clip_frames(path, times: Sequence[float] = (1.0, 3.5, 6.0, 8.5)):
     """A strip of the clip's frames at ``times`` (seconds), to see what was analysed."""
+    import matplotlib.pyplot as plt
+
+    from .plots import WIDTH
     from .video_source import open_video
 
     cap, info = open_video(path)

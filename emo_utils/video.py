@@ -262,7 +262,7 @@ def run_video(clip: str | Path, csv: str | Path | None = None,
 def _report(table: pd.DataFrame, csv: str | Path | None,
             plot: str | Path | None) -> None:
     """Print the summary and where the table and the figure went."""
-    from . import plots, timeline
+    from . import timeline
 
     print(_describe_rate(table))
     if table.empty:
@@ -272,6 +272,8 @@ def _report(table: pd.DataFrame, csv: str | Path | None,
     if csv:
         print(f"table: {csv} ({len(table)} rows)")
     if plot and not table.empty:
+        from . import plots  # matplotlib and seaborn: only when a figure is asked for
+
         plots.set_style()
         timeline.plot_timeline(table).savefig(plot)
         print(f"timeline: {plot}")

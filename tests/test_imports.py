@@ -43,6 +43,33 @@ def test_data_analysis_and_plots_load_no_tensorflow():
     assert done.stdout.strip() == "", f"loaded: {done.stdout.strip()}"
 
 
+def _loaded_by_command(args: list[str], watch: tuple[str, ...]) -> list[str]:
+    """The modules of ``watch`` loaded after ``python -m emo_utils *args`` ran."""
+    code = ("import sys\nfrom emo_utils.cli import main\n"
+            f"assert main({args!r}) == 0\n"
+            f"print('loaded:', *(m for m in {watch!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1].split()[1:]
+
+
+def test_the_predict_command_starts_without_pandas_or_the_data_loaders():
+    """Start-up is what one photo costs (issue 34: <= 1.5 s): pandas alone took
+    0.2-0.4 s of it."""
+    photo = PACKAGE / "assets" / "sample_face_happy.png"
+    watch = ("pandas", "matplotlib", "scipy", "tqdm", "emo_utils.data",
+             "emo_utils.video", "tensorflow")
+    assert _loaded_by_command(["predict", str(photo)], watch) == []
+
+
+def test_the_video_command_draws_nothing_so_loads_no_plotting_or_scipy():
+    """matplotlib + seaborn (scipy.stats) took 2-3 s of a 10 s clip's command."""
+    clip = PACKAGE / "assets" / "sample_clip.mp4"
+    watch = ("matplotlib", "seaborn", "scipy", "tensorflow")
+    assert _loaded_by_command(["video", str(clip)], watch) == []
+
+
 def _targets(name: str, path: Path, node: ast.ImportFrom, files) -> set[str]:
     """The modules in ``files`` a ``from ... import ...`` in module ``name`` names."""
     here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]

@@ -5,7 +5,7 @@ import pytest
 
 from emo_utils.boxes import iou
 from emo_utils.smoothing import ProbabilitySmoother
-from emo_utils.tracking import FaceTracker, match_cost
+from emo_utils.tracking import FaceTracker, cheapest_assignment, match_cost
 
 
 def _ids(tracker, boxes):
@@ -94,3 +94,21 @@ def test_smoother_off_returns_input_and_faces_are_independent():
     assert on.update("a", np.eye(7)[1], 10.0).argmax() == 1  # long gap: fresh start
     with pytest.raises(ValueError, match="tau"):
         ProbabilitySmoother(tau=-1)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (3, 1), (2, 3), (4, 4), (3, 7),
+                                   (6, 5), (8, 9)])
+def test_cheapest_assignment_costs_what_scipys_does(shape):
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(sum(shape))
+    for _ in range(20):
+        cost = rng.uniform(0, 2, shape)
+        cost[rng.uniform(size=shape) < 0.3] = 1e6  # pairs that cannot match
+        rows, cols = cheapest_assignment(cost)
+        want_rows, want_cols = linear_sum_assignment(cost)
+        assert len(rows) == len(want_rows) == min(shape)
+        assert rows == sorted(rows)
+        assert len(set(cols)) == len(cols)  # one-to-one
+        want = cost[want_rows, want_cols].sum()
+        assert cost[rows, cols].sum() == pytest.approx(want)
