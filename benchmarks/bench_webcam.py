@@ -75,22 +75,26 @@ def _training_note() -> str | None:
 
 
 
-def _p50_ms(step, runs: int) -> float:
-    for _ in range(3):
+def _interleaved_ms(steps: dict, runs: int) -> dict[str, list[float]]:
+    """Milliseconds of each step, all steps run once per round: on a shared machine
+    the load drifts, and stages timed minutes apart do not add up."""
+    for step in steps.values():
         step()
-    times = []
+    times: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(runs):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return round(1000 * float(np.median(times)), 3)
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(1000 * (time.perf_counter() - start))
+    return times
 
 
 def breakdown(predictor: EmotionPredictor, jpeg: bytes, runs: int) -> dict:
-    """Median ms of each stage of a one-face snapshot, each timed alone. BlazeFace's
-    input and forward pass are rebuilt here from ``faces.blazeface`` (its letterbox,
-    256x256 resize and [-1, 1] blob; its ``cv2.dnn`` net): a change there must be
-    mirrored, or this breakdown stops adding up to ``find``."""
+    """Median ms of each stage of a one-face snapshot (stages timed in turn, round by
+    round; the ``*_rest`` stages are medians of the per-round differences).
+    BlazeFace's input and forward pass are rebuilt here from ``faces.blazeface`` (its
+    letterbox, 256x256 resize and [-1, 1] blob; its ``cv2.dnn`` net): a change there
+    must be mirrored here."""
     image = read_image(jpeg)
     gray = to_gray(image)
     finder = get_finder("webcam")
@@ -112,30 +116,34 @@ def breakdown(predictor: EmotionPredictor, jpeg: bytes, runs: int) -> dict:
         net.setInput(blob)
         net.forward(["classificators", "regressors"])
 
+    def forward_1_thread() -> None:
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        forward()
+        cv2.setNumThreads(threads)
+
     faces = np.stack([c.face for c in finder.crop(gray)])
-    stages = {
-        "decode_jpeg_rgb": _p50_ms(lambda: read_image(jpeg), runs),
-        "decode_jpeg_gray": _p50_ms(lambda: read_image(jpeg, gray=True), runs),
-        "rgb_to_gray": _p50_ms(lambda: to_gray(image), runs),
-        "blazeface_input": _p50_ms(blaze_input, runs),
-        "blazeface_forward_cv2_dnn": _p50_ms(forward, runs),
-        "blazeface_detect": _p50_ms(lambda: blazeface.detect(gray), runs),
-        "find": _p50_ms(lambda: finder.find(gray), runs),
-        "find_and_cut": _p50_ms(lambda: finder.crop(gray), runs),
-        "network_face_and_mirror": _p50_ms(lambda: predictor.predict_faces(faces),
-                                           runs),
-        "end_to_end": _p50_ms(lambda: predictor.predict_all(read_image(jpeg)), runs),
+    times = _interleaved_ms({
+        "decode_jpeg_rgb": lambda: read_image(jpeg),
+        "decode_jpeg_gray": lambda: read_image(jpeg, gray=True),
+        "rgb_to_gray": lambda: to_gray(image),
+        "blazeface_input": blaze_input,
+        "blazeface_forward_cv2_dnn": forward,
+        "blazeface_forward_cv2_dnn_1_thread": forward_1_thread,
+        "blazeface_detect": lambda: blazeface.detect(gray),
+        "find": lambda: finder.find(gray),
+        "find_and_cut": lambda: finder.crop(gray),
+        "network_face_and_mirror": lambda: predictor.predict_faces(faces),
+        "end_to_end": lambda: predictor.predict_all(read_image(jpeg)),
+    }, runs)
+    rest = {
+        "blazeface_boxes_and_nms_rest": np.subtract(
+            times["blazeface_detect"],
+            np.add(times["blazeface_input"], times["blazeface_forward_cv2_dnn"])),
+        "cut_48x48_rest": np.subtract(times["find_and_cut"], times["find"]),
     }
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    stages["blazeface_forward_cv2_dnn_1_thread"] = _p50_ms(forward, runs)
-    cv2.setNumThreads(threads)
-    stages["blazeface_boxes_and_nms"] = round(
-        stages["blazeface_detect"] - stages["blazeface_input"]
-        - stages["blazeface_forward_cv2_dnn"], 3)
-    stages["cut_48x48"] = round(stages["find_and_cut"] - stages["find"]
-                                - stages["rgb_to_gray"], 3)
-    return stages
+    medians = {name: float(np.median(t)) for name, t in {**times, **rest}.items()}
+    return {name: round(ms, 3) for name, ms in medians.items()}
 
 
 def measure(engine: str, runs: int, checkpoint: Path | None) -> dict:
