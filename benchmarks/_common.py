@@ -60,24 +60,39 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path}
 
 
+# Runs the command as its own child and writes that child's peak RSS (KiB) and CPU
+# seconds to argv[1]. Why: a child started straight from the benchmark (vfork + exec)
+# counts the benchmark's own memory at the fork in its ru_maxrss (Linux keeps it
+# across exec); forked from this small process, the figure is the command's.
+_TRAMPOLINE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+"""
+
+
 def run_measured(argv: list[str], cwd: Path = ROOT) -> dict:
     """Run a command to its end: wall seconds, CPU seconds and the peak resident
-    memory of that process alone (``os.wait4``; ``RUSAGE_CHILDREN`` would give the
-    largest child so far). Raises with the end of stderr when it fails."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    memory of that process alone (not the largest child so far, as
+    ``RUSAGE_CHILDREN`` gives). Raises with the end of stderr when it fails."""
+    with tempfile.TemporaryDirectory() as tmp:
+        usage = Path(tmp) / "usage"
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err,
-                                env=child_env())
-        _, status, usage = os.wait4(proc.pid, 0)
+        done = subprocess.run([sys.executable, "-c", _TRAMPOLINE, str(usage), *argv],
+                              cwd=cwd, env=child_env(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, check=False)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            err.seek(0)
-            tail = err.read().decode(errors="replace")[-2000:]
-            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{tail}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 2),
-            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}  # ru_maxrss: KiB
+        if done.returncode != 0:
+            tail = done.stderr.decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n{tail}")
+        maxrss_kib, cpu = usage.read_text().split()
+    return {"wall_s": round(wall, 3), "cpu_s": round(float(cpu), 2),
+            "peak_rss_mib": round(int(maxrss_kib) / 1024, 1)}
 
 
 def engine_runs(script: Path, args: list[str] | None = None) -> dict[str, dict]:

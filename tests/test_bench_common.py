@@ -34,6 +34,12 @@ def test_each_process_reports_its_own_peak_memory_not_the_largest_so_far():
     assert small["wall_s"] > 0
 
 
+def test_a_large_benchmark_process_does_not_count_in_its_commands_memory():
+    held = bytearray(400 * 2**20)  # this process: a benchmark holding a model
+    held[::4096] = b"x" * len(held[::4096])  # resident, not just reserved
+    assert run_measured([sys.executable, "-c", "pass"])["peak_rss_mib"] < 100
+
+
 def test_a_failing_command_says_why():
     with pytest.raises(RuntimeError, match="boom"):
         run_measured([sys.executable, "-c", "raise SystemExit('boom')"])
