@@ -266,3 +266,20 @@ def test_from_weights_runs_either_engine(faces):
 
 def test_missing_engine_is_an_import_error():
     assert issubclass(MissingEngine, ImportError)
+
+
+def test_the_readme_snippet_runs_with_onnxruntime_alone(tmp_path):
+    """README, "Use the model elsewhere": export, then its Python block as written,
+    in a process that imports no emo_utils."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Use the model elsewhere", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "emo_utils" not in snippet
+    code, _, stderr = run_cli("export", "--out", tmp_path / "alexnet48.onnx")
+    assert code == 0, stderr
+    shutil.copy(ASSETS / "sample_face_happy.png", tmp_path / "face.png")
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    label, confidence = done.stdout.split()
+    assert label == "happy" and 0.5 < float(confidence) <= 1.0
