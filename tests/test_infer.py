@@ -283,3 +283,20 @@ def test_the_readme_snippet_runs_with_onnxruntime_alone(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     label, confidence = done.stdout.split()
     assert label == "happy" and 0.5 < float(confidence) <= 1.0
+
+
+def test_without_onnx_a_missing_graph_says_how_to_build_it(tmp_path):
+    run = _copy_run(tmp_path)  # no model.onnx: it must be built, which needs onnx
+    done = _python(f"""
+        import sys
+        sys.modules['onnx'] = None
+        from emo_utils.infer import load_predictor
+        from emo_utils.infer.checkpoint import MissingEngine
+        try:
+            load_predictor({str(run)!r})
+        except MissingEngine as err:
+            print(err)
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "building the ONNX graph needs the `onnx` package" in done.stdout
+    assert "pip install onnx" in done.stdout
