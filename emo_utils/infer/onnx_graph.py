@@ -51,7 +51,8 @@ class UnsupportedLayerError(ValueError):
     """A config holds a layer (or activation) the ONNX export cannot write."""
 
 
-def _unsupported(index: int, layer: Mapping[str, Any], what: str) -> UnsupportedLayerError:
+def _unsupported(index: int, layer: Mapping[str, Any],
+                 what: str) -> UnsupportedLayerError:
     return UnsupportedLayerError(
         f"layers[{index}] ({layer.get('type')!r}): {what}. The ONNX export knows the "
         f"layer types {list(KNOWN_LAYERS)} and the activations "
@@ -91,7 +92,7 @@ def _activation_name(index: int, layer: Mapping[str, Any]) -> str:
     if name not in KNOWN_ACTIVATIONS and str(name).lower() in KNOWN_ACTIVATIONS:
         name = name.lower()
     if name not in KNOWN_ACTIVATIONS:
-        raise _unsupported(index, layer, f"unknown activation {name!r}")
+        raise _unsupported(index, layer, f"the export cannot write activation {name!r}")
     return name
 
 
@@ -180,7 +181,8 @@ class _Graph:
 
     def weight(self, name: str, transform=None) -> str:
         value = np.asarray(self.weights[name], dtype=np.float32)
-        return self.const(transform(value) if transform else value, name.removesuffix(":0"))
+        value = transform(value) if transform else value
+        return self.const(value, name.removesuffix(":0"))
 
     def op(self, op_type: str, inputs: list[str], output: str | None = None,
            **attrs) -> str:
@@ -262,7 +264,8 @@ def _fc(g: _Graph, x: str, step: _Step) -> str:
 
 
 def _folded_batch_norm(g: _Graph, x: str, name: str) -> str:
-    w = {v: np.asarray(g.weights[f"{name}_bn/{v}:0"], np.float32) for v in _BN_VARIABLES}
+    w = {v: np.asarray(g.weights[f"{name}_bn/{v}:0"], np.float32)
+         for v in _BN_VARIABLES}
     inv = (1.0 / np.sqrt(w["moving_variance"] + np.float32(BN_EPSILON))) * w["gamma"]
     shift = w["beta"] - w["moving_mean"] * inv
     x = g.op("Mul", [x, g.const(inv.astype(np.float32), f"{name}_bn/scale")])
@@ -311,7 +314,8 @@ def build_onnx(
     g.op("Add", [x, g.weight("logits/b:0")], output="logits")
     outputs = [_tensor("logits", ["N", NUM_CLASSES])]
     if temperature is not None:
-        scaled = g.op("Div", ["logits", g.const(np.float32(temperature), "temperature")])
+        t = g.const(np.float32(temperature), "temperature")
+        scaled = g.op("Div", ["logits", t])
         g.op("Softmax", [scaled], output="probs", axis=-1)
         outputs.append(_tensor("probs", ["N", NUM_CLASSES]))
     graph = helper.make_graph(
