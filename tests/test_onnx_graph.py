@@ -87,6 +87,8 @@ TINY_CONFIGS = {
         _pool(2, 2), _fc(16, "gelu", bn=True), _fc(16, "tanh", bn=True),
         _fc(16, "hard_sigmoid", bn=True),
         _fc(16, "LeakyReLU", bn=True), _fc(8, "softmax", bn=True), crop=44),
+    # no FC layer: the logits layer flattens the feature map itself
+    "no-fc": _tiny("no-fc-tiny", _conv(4, 3, 2), _pool(3, 2), LRN),
 }
 
 
@@ -154,14 +156,17 @@ def _lively(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------ weight shapes
 
 
-@pytest.mark.parametrize("name", sorted(CONFIGS))
+SHAPE_CASES = {**CONFIGS, **TINY_CONFIGS}  # every recipe, and the parity networks
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_CASES))
 def test_expected_weight_shapes_are_the_tflearn_graphs_variables(name):
     import tensorflow as tf
 
     from emo_utils.infer.tf_network import variable_shapes
     from emo_utils.model import build_network, model_variables
 
-    config = CONFIGS[name]
+    config = SHAPE_CASES[name]
     with tf.Graph().as_default() as graph:
         build_network(config, training=False)
         built = variable_shapes(model_variables(graph))
