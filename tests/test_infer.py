@@ -300,3 +300,27 @@ def test_without_onnx_a_missing_graph_says_how_to_build_it(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "building the ONNX graph needs the `onnx` package" in done.stdout
     assert "pip install onnx" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_shipped_model_agrees_on_all_of_public_test():
+    """Both engines on every PublicTest face, as the predictor reads them (flip, T):
+    at least 99.9% the same labels, accuracy and ECE unchanged."""
+    from emo_utils.data import load_fer2013
+    from emo_utils.metrics import summarize_predictions
+    from tests.requires import require_shared_data
+
+    data = require_shared_data("fer2013.csv.gz")
+    images, labels = load_fer2013(data, progress=False).split("PublicTest")
+    assert len(labels) == 3589
+    scores, preds = {}, {}
+    for engine in ("onnx", "tf"):
+        predictor = load_predictor(engine=engine)
+        probs = predictor.predict_faces(images)
+        preds[engine] = probs.argmax(1)
+        scores[engine] = summarize_predictions(labels, probs)
+        predictor.close()
+    assert np.mean(preds["onnx"] == preds["tf"]) >= 0.999
+    assert scores["onnx"].accuracy == pytest.approx(scores["tf"].accuracy, abs=5e-4)
+    assert scores["onnx"].ece == pytest.approx(scores["tf"].ece, abs=5e-4)
+    assert scores["onnx"].accuracy == pytest.approx(0.7038, abs=5e-4)  # metrics.json
