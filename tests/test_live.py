@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from emo_utils import EMOTIONS
+from emo_utils.faces import FaceCrop
 from emo_utils.predict import Prediction
 from emo_utils.webcam import (
     CHOSEN_COLOR,
@@ -26,8 +27,9 @@ HAPPY, NEUTRAL, SAD = (EMOTIONS.index(e) for e in ("happy", "neutral", "sad"))
 
 def pred(probs, box=(200, 120, 160, 160), n_faces=1, angle=0.0) -> Prediction:
     probs = np.asarray(probs, np.float32)
-    return Prediction(probs, EMOTIONS[int(probs.argmax())], box, n_faces,
-                      np.zeros((48, 48), np.uint8), 0.01, "", angle, "blazeface")
+    crop = FaceCrop(np.zeros((48, 48), np.uint8), box, n_faces, n_faces == 0, angle,
+                    "blazeface")
+    return Prediction(probs, EMOTIONS[int(probs.argmax())], crop, 0.01)
 
 
 def held(top: int, second: int, rng, margin: float = 0.08) -> np.ndarray:
