@@ -94,56 +94,78 @@ def analyse_frames(
     Ctrl-C: the frames found so far are classified and yielded (if the predictor
     has loaded), then ``KeyboardInterrupt`` goes on.
     """
-    search = search or FaceSearch()
-    if persons_only and tracker is None:
-        raise ValueError("persons_only needs a tracker: pass tracker=FaceTracker()")
-    waiting: list[_Waiting] = []
+    run = _Run(predictor, search or FaceSearch(), tta, tracker, smoother,
+               persons_only)  # checks the options now, not at the first frame
+    return _analyse(frames, run, batch_frames)
+
+
+def _analyse(frames, run: _Run, batch_frames: int) -> Iterator[FrameFaces]:
     fresh = 0
     try:
         for place, time_s, image in frames:
-            started = perf_counter()
-            waiting.append(_Waiting(place, time_s, search(image), started))
+            run.find(place, time_s, image)
             fresh += 1
-            if fresh >= batch_frames and _ready(predictor):
+            if fresh >= batch_frames and run.ready():
                 fresh = 0
-                yield from _settle(waiting, predictor, search, tta, tracker,
-                                   smoother, persons_only)
+                yield from run.settle()
     except KeyboardInterrupt:
-        if _ready(predictor):  # else the faces found go: no wait for the network
-            yield from _settle(waiting, predictor, search, tta, tracker, smoother,
-                               persons_only, final=True)
+        if run.ready():  # else the faces found go: no wait for the network
+            yield from run.settle(final=True)
         raise
-    yield from _settle(waiting, predictor, search, tta, tracker, smoother,
-                       persons_only, final=True)
+    yield from run.settle(final=True)
 
 
-def _ready(predictor) -> bool:
-    return not isinstance(predictor, Future) or predictor.done()
+@dataclass
+class _Run:
+    """``analyse_frames``'s options and the frames it holds."""
 
+    predictor: object  # an EmotionPredictor or a Future of one
+    search: FaceSearch
+    tta: str | None
+    tracker: FaceTracker | None
+    smoother: ProbabilitySmoother | None
+    persons_only: bool
+    waiting: list[_Waiting] = field(default_factory=list)
 
-def _settle(waiting: list[_Waiting], predictor, search: FaceSearch, tta,
-            tracker, smoother, persons_only: bool,
-            final: bool = False) -> Iterator[FrameFaces]:
-    """Classify, track and smooth the frames not yet classified, then report (and
-    remove from ``waiting``) the frames up to the first one still waiting for a
-    track to be confirmed."""
-    new = [w for w in waiting if w.preds is None]
-    _classify(new, predictor, search, tta)
-    for w in new:
-        if tracker is not None:
-            w.preds = follow(w.preds, tracker, smoother, w.time_s)
-            alive = {t.key: t for t in tracker.tracks}  # the frame's own: just seen
-            w.tracks = [alive[p.track_key] for p in w.preds if p.track_key is not None]
-    if persons_only:
-        alive = {t.key for t in tracker.tracks}
-        ready = [all(t.id is not None or (t.key not in alive or final)
-                     for t in w.tracks) for w in waiting]
-        done = len(waiting) if all(ready) else ready.index(False)
-    else:
-        done = len(waiting)
-    for w in waiting[:done]:
-        yield FrameFaces(w.place, w.time_s, _reported(w, persons_only))
-    del waiting[:done]
+    def __post_init__(self):
+        if self.persons_only and self.tracker is None:
+            raise ValueError("persons_only needs a tracker: pass tracker=FaceTracker()")
+
+    def find(self, place: Hashable, time_s: float, image) -> None:
+        started = perf_counter()
+        self.waiting.append(_Waiting(place, time_s, self.search(image), started))
+
+    def ready(self) -> bool:
+        """False while the predictor is still loading."""
+        return not isinstance(self.predictor, Future) or self.predictor.done()
+
+    def settle(self, final: bool = False) -> Iterator[FrameFaces]:
+        """Classify, track and smooth the frames not yet classified, then report
+        (and forget) the frames up to the first one still waiting for a track to
+        be confirmed (all of them when ``final``)."""
+        new = [w for w in self.waiting if w.preds is None]
+        _classify(new, self.predictor, self.search, self.tta)
+        if self.tracker is not None:
+            for w in new:
+                w.preds = follow(w.preds, self.tracker, self.smoother, w.time_s)
+                alive = {t.key: t for t in self.tracker.tracks}  # it was just seen
+                w.tracks = [alive[p.track_key] for p in w.preds
+                            if p.track_key is not None]
+        done = self._done(final)
+        for w in self.waiting[:done]:
+            yield FrameFaces(w.place, w.time_s, _reported(w, self.persons_only))
+        del self.waiting[:done]
+
+    def _done(self, final: bool) -> int:
+        """How many waiting frames can be reported: with ``persons_only``, those
+        before the first with a live track not yet confirmed."""
+        if not self.persons_only or final:
+            return len(self.waiting)
+        alive = {t.key for t in self.tracker.tracks}
+        for i, w in enumerate(self.waiting):
+            if any(t.id is None and t.key in alive for t in w.tracks):
+                return i
+        return len(self.waiting)
 
 
 def _classify(new: list[_Waiting], predictor, search: FaceSearch, tta) -> None:
