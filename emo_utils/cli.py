@@ -279,9 +279,9 @@ def _add_eval(sub) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from . import evaluate
+    from .eval_entry import run_eval
 
-    return evaluate.run_eval(
+    return run_eval(
         checkpoint=args.checkpoint,
         data=args.data,
         split=args.split,

@@ -1,12 +1,14 @@
 """Training precision: float32, or bfloat16 through TensorFlow's oneDNN graph rewrite.
 
-Why: with AMX (``amx_bf16``) the rewrite trains alexnet48 ~1.5x faster; with
-AVX-512 BF16 alone it runs but is slower (an Intel Xeon: training 0.61x, prediction
-0.52x; /work/shared/FACTS.md, benchmarks/results/precision.json). So ``auto`` asks
-for it only where the CPU has AMX. A flag rather than a timing probe: the probe would
-add seconds to every run and, on shared machines whose speed varies 3x between
-sessions, could choose differently from one run to the next. Variables, the optimizer
-and the loss stay float32 either way (no loss scaling).
+Why: with AMX (``amx_bf16``) the rewrite trains alexnet48 ~1.5x faster. With
+AVX-512 BF16 alone it runs, and the speed depends on the CPU: an Intel Xeon trained
+0.61x as fast as in fp32 (prediction 0.52x), an AMD EPYC 1.3-1.7x as fast
+(/work/shared/FACTS.md, benchmarks/results/precision.json). So ``auto`` asks for it
+only where the CPU has AMX, and the log line says when ``--precision bf16`` may pay.
+A flag rather than a timing probe: a probe would add seconds to every run and, on
+shared machines whose speed varies 3x between sessions, could choose differently
+from one run to the next (a resumed run would switch precision). Variables, the
+optimizer and the loss stay float32 either way (no loss scaling).
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def _bf16_speed(found: list[str]) -> str:
         return f"the CPU has {', '.join(found)}: bfloat16 on AMX, ~1.5x faster"
     if found:
         return (f"the CPU has {', '.join(found)} but no {FAST_BF16}: without AMX "
-                "bfloat16 trains slower than fp32, 0.61x on an Intel Xeon")
+                "bfloat16 trained 0.61x as fast as fp32 on an Intel Xeon, 1.3-1.7x "
+                "on an AMD EPYC; try --precision bf16 on yours")
     return ("the CPU has neither avx512_bf16 nor amx_bf16: TensorFlow skips the "
             "bfloat16 rewrite")
 
@@ -95,7 +98,11 @@ def session_config(used: str):
 def use_in_graph(used: str, graph=None) -> None:
     """Make TFLearn's sessions of ``graph`` (default: the current one) run at
     ``used``: its Trainer takes the ConfigProto in the GRAPH_CONFIG collection."""
+    from . import _compat  # noqa: F401  (patches before tflearn loads)
+
+    # isort: split
     import tensorflow as tf
+    import tflearn  # noqa: F401  (it defines GraphKeys.GRAPH_CONFIG)
 
     tf1 = tf.compat.v1
     graph = graph or tf1.get_default_graph()

@@ -11,8 +11,8 @@ from emo_utils import precision
     [
         ({"avx2", "amx_bf16", "amx_tile", "avx512_bf16"}, "bf16", "~1.5x faster"),
         ({"avx2", "amx_bf16", "amx_tile"}, "bf16", "bfloat16 on AMX"),
-        # an Intel Xeon (and this AMD EPYC): the rewrite runs, 0.61x as fast
-        ({"avx2", "avx512f", "avx512_bf16"}, "fp32", "avx512_bf16 but no amx_bf16"),
+        # the rewrite runs: 0.61x as fast on an Intel Xeon, 1.3-1.7x on an AMD EPYC
+        ({"avx2", "avx512f", "avx512_bf16"}, "fp32", "try --precision bf16"),
         ({"avx2", "fma", "avx512f"}, "fp32", "neither avx512_bf16 nor amx_bf16"),
         (set(), "fp32", "neither"),  # no /proc/cpuinfo (macOS, Windows)
     ],
@@ -33,9 +33,9 @@ def test_an_explicit_choice_is_kept_and_says_what_it_costs(monkeypatch):
     assert "neither avx512_bf16 nor amx_bf16" in forced.why
     monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx512_bf16"})
     slow = precision.choose("bf16")
-    assert (slow.used, slow.why) == ("bf16", "asked for; the CPU has avx512_bf16 but "
-                                     "no amx_bf16: without AMX bfloat16 trains slower "
-                                     "than fp32, 0.61x on an Intel Xeon")
+    assert slow.used == "bf16"
+    assert slow.why.startswith("asked for; the CPU has avx512_bf16 but no amx_bf16: "
+                               "without AMX bfloat16 trained 0.61x as fast")
     with pytest.raises(ValueError, match="'half' is not one of auto, bf16, fp32"):
         precision.choose("half")
 
