@@ -6,8 +6,10 @@ a run replaces the entry of its own CPU model and bfloat16 flags and keeps the
 others, since the answer depends on the CPU (``--precision auto`` follows it:
 emo_utils.precision). bf16 is forced on here whatever the CPU, so each entry also
 says if the optimised graph holds any bfloat16 op. Runs one after the other in this
-process, same batch; ~2 minutes on 2 cores (BENCH_PRECISION_STEPS sets the training
-batches per epoch).
+process, same batch, in ROUNDS rounds whose order alternates (fp32 first, then bf16
+first: a machine shared with other jobs slows both alike); ~2 minutes a round on 2
+cores (BENCH_PRECISION_STEPS sets the training batches per epoch,
+BENCH_PRECISION_ROUNDS the rounds).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ OUT = Path(__file__).with_name("results") / "precision.json"
 WHAT = ("alexnet48 fp32 vs bf16 rewrite forced on, one entry per CPU: training (2 "
         "epochs of STEPS batches, epoch 2 timed), prediction of the shipped checkpoint")
 PRECISIONS = ("fp32", "bf16")
+ROUNDS = int(os.environ.get("BENCH_PRECISION_ROUNDS", "2"))
 
 
 def training_speed(used: str) -> dict:
@@ -88,15 +91,25 @@ def prediction(used: str, faces: np.ndarray) -> dict:
 def main() -> int:
     rng = np.random.default_rng(1)
     faces = to_model_input(rng.integers(0, 256, (PREDICT_FACES, 48, 48), np.uint8))
-    train, predict = {}, {}
-    for used in PRECISIONS:  # one after the other, same data and batch
-        train[used] = training_speed(used)
-        predict[used] = prediction(used, faces)
-        print(f"{used}: training {train[used]['img_per_s']:.0f} img/s, prediction "
-              f"{predict[used]['img_per_s']:.0f} img/s, "
-              f"{predict[used]['bfloat16_ops']} bfloat16 ops", flush=True)
+    runs = {used: {"training": [], "prediction": []} for used in PRECISIONS}
+    predict = {}
+    for round_ in range(ROUNDS):
+        for used in PRECISIONS[:: 1 if round_ % 2 == 0 else -1]:
+            trained = training_speed(used)
+            predict[used] = prediction(used, faces)
+            runs[used]["training"].append(trained["img_per_s"])
+            batch_size = trained["batch_size"]
+            runs[used]["prediction"].append(predict[used]["img_per_s"])
+            print(f"{used}: training {trained['img_per_s']:.0f} img/s, prediction "
+                  f"{predict[used]['img_per_s']:.0f} img/s, "
+                  f"{predict[used]['bfloat16_ops']} bfloat16 ops", flush=True)
     diff = float(np.abs(predict["bf16"].pop("probs") - predict["fp32"].pop("probs"))
                  .max())
+    train = {used: {"img_per_s": _mean(r["training"]), "runs": r["training"],
+                    "batch_size": batch_size} for used, r in runs.items()}
+    for used, r in runs.items():
+        predict[used] = {**predict[used], "img_per_s": _mean(r["prediction"]),
+                         "runs": r["prediction"]}
     flags = cpu_flags()
     ran = predict["bf16"]["bfloat16_ops"] > 0
     entry = {
@@ -104,6 +117,7 @@ def main() -> int:
         "cpu_bf16_flags": sorted(set(BF16_FLAGS) & flags),
         "auto_chooses": choose("auto").used,
         "steps": STEPS,
+        "rounds": ROUNDS,
         "cpu_count": os.cpu_count(),
         "load_avg_1m": os.getloadavg()[0],
         "machine": platform.machine(),
@@ -123,6 +137,10 @@ def main() -> int:
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {OUT}")
     return 0
+
+
+def _mean(values: list[float]) -> float:
+    return round(float(np.mean(values)), 1)
 
 
 def _read_cpus(path: Path) -> list[dict]:

@@ -244,8 +244,8 @@ def _add_train(sub) -> None:
         "--precision",
         choices=("auto", "bf16", "fp32"),
         default="auto",
-        help="auto (default): bf16 where the CPU has avx512_bf16 or amx_bf16, else "
-        "fp32; bf16 turns on TensorFlow's oneDNN bfloat16 rewrite",
+        help="auto (default): bf16 where the CPU has AMX (amx_bf16), else fp32; "
+        "bf16 turns on TensorFlow's oneDNN bfloat16 rewrite",
     )
     train.set_defaults(func=_checked_train)
 

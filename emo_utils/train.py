@@ -200,7 +200,7 @@ def fit(
     run_dir/snapshots/ (epoch weights, for averaging, see emo_utils.averaging); a config
     with ``average_last`` keeps them itself and, after its last epoch, exports the
     mean of those epochs' weights as weights.npz. ``precision``: auto, bf16 or fp32
-    (emo_utils.precision; auto is bf16 where the CPU has fast bfloat16).
+    (emo_utils.precision; auto is bf16 where the CPU has AMX).
     A finished or interrupted run can be extended: a rerun may change the
     schedule's future (more epochs, a warm restart after the last epoch run).
     Weights without a training state (e.g. the shipped checkpoint) are not replaced
