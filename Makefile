@@ -1,8 +1,10 @@
 # emotion-detection: the front door. `make` alone prints this help.
 SHELL := /bin/bash
 PYTHON ?= python3
-# TF=cpu installs tensorflow-cpu; TF=gpu installs tensorflow (CUDA machines)
+# Everything, training included: TF=cpu installs tensorflow-cpu, TF=gpu tensorflow (CUDA).
+# Predicting alone needs neither: `pip install -e .` (README, "Install").
 TF ?= cpu
+EXTRA := $(if $(filter gpu,$(TF)),train-gpu,train)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(TF)
@@ -21,7 +23,7 @@ help:  ## show this help
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(TF),dev]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRA),dev]"
 	@touch $@
 
 setup: $(STAMP)  ## create .venv and install the package with its pinned dependencies

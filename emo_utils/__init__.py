@@ -1,25 +1,56 @@
 """emo_utils: the tested helpers behind the emotion-detection notebooks.
 
-``import emo_utils`` loads no TensorFlow: only the modules that run the network
-(model, train, predict and those that use them) do, each after ``emo_utils._compat``.
+``import emo_utils`` loads almost nothing: the names below are imported on first use
+(PEP 562), so a prediction pays only for what it runs. No TensorFlow is loaded by any
+of them except training (``emo_utils.train``) and ``engine="tf"``.
 """
 
-from .data import (
-    DataError,
-    Dataset,
-    load_data_or_demo,
-    load_demo_sample,
-    load_fer2013,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from .labels import EMOTIONS, NUM_CLASSES
 
-__all__ = [
-    "EMOTIONS",
-    "NUM_CLASSES",
-    "DataError",
-    "Dataset",
-    "load_data_or_demo",
-    "load_demo_sample",
-    "load_fer2013",
-]
+# public name -> the module that defines it
+_LAZY = {
+    "EmotionPredictor": "emo_utils.infer.predictor",
+    "load_predictor": "emo_utils.infer.predictor",
+    "Prediction": "emo_utils.infer.prediction",
+    "predict_folder": "emo_utils.photos",
+    "predict_photos": "emo_utils.photos",
+    "analyse_video": "emo_utils.video",
+    "DataError": "emo_utils.data",
+    "Dataset": "emo_utils.data",
+    "load_data_or_demo": "emo_utils.data",
+    "load_demo_sample": "emo_utils.data",
+    "load_fer2013": "emo_utils.data",
+}
 
+__all__ = ["EMOTIONS", "NUM_CLASSES", *_LAZY]
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
+    from .data import (
+        DataError,
+        Dataset,
+        load_data_or_demo,
+        load_demo_sample,
+        load_fer2013,
+    )
+    from .infer.prediction import Prediction
+    from .infer.predictor import EmotionPredictor, load_predictor
+    from .photos import predict_folder, predict_photos
+    from .video import analyse_video
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # imported once
+        return value
+    try:  # a subpackage or module: `emo_utils.webcam` after `import emo_utils`
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as err:
+        if err.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -276,12 +276,12 @@ class AverageWeights(Callback):
 
     def average(self, trainer: Trainer) -> None:
         from .averaging import average_epoch_weights
-        from .predict import EmotionPredictor
+        from .infer.predictor import EmotionPredictor
 
         first, last = self.window
         state, data = trainer.state, trainer.data
         weights = average_epoch_weights(trainer.run, first, last)
-        predictor = EmotionPredictor(trainer.config, weights)
+        predictor = EmotionPredictor.from_weights(trainer.config, weights, engine="tf")
         # one view, like every epoch's held-back accuracy it is compared with
         probs = predictor.predict_faces(data.held_back_images, tta=None)
         held_back_acc = float(np.mean(probs.argmax(1) == data.held_back_labels))

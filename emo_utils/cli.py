@@ -1,4 +1,5 @@
-"""Command line: ``python -m emo_utils train|eval|predict|video|data|report|bench``.
+"""Command line: ``python -m emo_utils
+train|eval|predict|video|export|data|report|bench``.
 
 Every subcommand is declared here: one ``_add_<command>(sub)`` registers its
 arguments and a handler that calls plain functions of the module doing the work.
@@ -87,16 +88,16 @@ def _is_expected(err: BaseException) -> bool:
     """An error whose message alone lets the user fix it: data, arguments, checkpoint.
 
     DataError is a ValueError; CheckpointError can only have been raised if
-    emo_utils.predict was imported, so it is looked up without importing it.
+    emo_utils.infer was imported, so it is looked up without importing it.
     """
     kinds: tuple[type[BaseException], ...] = (
         ValueError,
         FileNotFoundError,
         PermissionError,
     )
-    predict = sys.modules.get("emo_utils.predict")
-    if predict is not None:
-        kinds += (predict.CheckpointError,)
+    checkpoint = sys.modules.get("emo_utils.infer.checkpoint")
+    if checkpoint is not None:
+        kinds += (checkpoint.CheckpointError, checkpoint.MissingEngine)
     return isinstance(err, kinds)
 
 
@@ -179,12 +180,15 @@ def _add_video(sub) -> None:
     video = sub.add_parser(
         "video", help="emotion over time in a video file: table, summary, timeline",
         description="Emotion over time in a video: a per-frame table, a summary "
-        "(share of time per emotion per person) and a timeline figure.")
+        "(share of time per emotion per person, counted from each frame's own label) "
+        "and a timeline figure (probabilities smoothed over a quarter of a second).")
     video.add_argument("clip", help="a video file: mp4, avi, mov, webm, ...")
     video.add_argument("--csv", help="write the per-frame table here (as it goes)")
     video.add_argument("--plot", help="save the timeline figure here (.png/.svg/.pdf)")
     video.add_argument("--fps", type=float, default=ANALYSE_FPS,
-                       help=f"analyse at least this many frames a second (default "
+                       help="analyse every k-th frame, k = the clip's frame rate / "
+                       "FPS rounded down: at least FPS frames a second, e.g. 12.5 of "
+                       "a 25 fps clip, 10 of a 30 fps clip (default "
                        f"{ANALYSE_FPS:g}; 0: every frame)")
     video.set_defaults(func=_video)
 
@@ -209,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emo_utils")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_eval, _add_predict, _add_video, _add_data,
-                _add_report, _add_bench):
+    for add in (_add_train, _add_eval, _add_predict, _add_video, _add_export,
+                _add_data, _add_report, _add_bench):
         add(sub)
     args = parser.parse_args(argv)
     return args.func(args)
@@ -288,6 +292,28 @@ def _eval(args: argparse.Namespace) -> int:
         write=not args.no_write,
         calibrate=not args.no_calibrate,
     )
+
+
+def _add_export(sub) -> None:
+    export = sub.add_parser(
+        "export", help="write a checkpoint's network as one standalone .onnx file",
+        description="The network as ONNX, for any ONNX runtime (Python, JavaScript, "
+        "C#, mobile). Its metadata holds the emotion order, the input layout, the "
+        "equalisation and the temperature; outputs: logits and calibrated probs.")
+    export.add_argument("run_dir", nargs="?", default=None, metavar="RUN_DIR",
+                        help="a run folder (default: the shipped checkpoint)")
+    export.add_argument("--out", default=None, metavar="FILE.onnx",
+                        help="where to write it (default: <network name>.onnx here)")
+    export.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .infer.export import export_onnx
+    from .paths import relative_to_repo
+
+    out = export_onnx(args.run_dir, args.out)
+    print(f"wrote {relative_to_repo(out)} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
 
 
 def _add_data(sub) -> None:

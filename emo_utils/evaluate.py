@@ -233,21 +233,20 @@ def choose_test_split(dataset) -> str:
 
 
 # ---------------------------------------------------------------- helpers
-def _load_predictor(run_dir: RunDir, calibrated: bool = True):
-    """The checkpoint's EmotionPredictor (TensorFlow loads here, patches first); also
-    emo_utils.temperature's, uncalibrated."""
-    from . import _compat  # noqa: F401
-    from .predict import EmotionPredictor
+def _load_predictor(run_dir: RunDir, calibrated: bool = True, engine: str = "onnx"):
+    """The checkpoint's EmotionPredictor (on ONNX Runtime unless ``engine="tf"``);
+    also emo_utils.temperature's, uncalibrated."""
+    from .infer.predictor import load_predictor
 
-    return EmotionPredictor.from_checkpoint(run_dir.path, calibrated=calibrated)
+    return load_predictor(run_dir.path, calibrated=calibrated, engine=engine)
 
 
 def _predict(predictor, images, max_tta_images: int | None):
     """Probabilities per TTA mode (with the predictor's temperature): all faces
     single view, the first ``max_tta_images`` (default all) with each augmentation;
     and the single-view probabilities without the temperature."""
-    from .calibration import calibrated_probs
-    from .predict import TTA_MODES
+    from .infer.predictor import TTA_MODES
+    from .infer.probs import calibrated_probs
 
     n = len(images) if max_tta_images is None else min(max_tta_images, len(images))
     probs, raw = {}, None

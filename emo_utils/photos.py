@@ -97,9 +97,9 @@ def predict_photos(paths: Iterable[str | os.PathLike] | str | os.PathLike,
 
     files = find_photos(paths, recursive, fail)
     if predictor is None:
-        from .predict import EmotionPredictor
+        from .infer.predictor import load_predictor
 
-        predictor = EmotionPredictor.from_checkpoint()
+        predictor = load_predictor()
     rows: list[dict] = []
     sink = CsvRows(csv_path, COLUMNS) if csv_path else None
     interrupted = False

@@ -2,13 +2,16 @@
 
 Why: a per-frame table is too much to read; one figure per person (probabilities
 over time, the dominant emotion as coloured bands) and a share-of-time table are
-what a user reads at a glance. Labels are smoothed per face with
-``smoothing.ProbabilitySmoother``, as the live view does, so a held expression
-reads as one band.
+what a user reads at a glance. The figure smooths each face's probabilities with
+``smoothing.ProbabilitySmoother``, as the live view does, so a held expression reads
+as one band; smoothing lags (a sudden change crosses over after ``tau * ln 2``,
+0.17 s, and settles after ~3 ``tau``, 0.75 s), so the summary counts each frame's own
+label instead, as the table has it: a clip cut in half is summarised 50/50.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import cv2
@@ -38,14 +41,18 @@ def smooth_table(table: pd.DataFrame, tau: float = TAU) -> pd.DataFrame:
     return out.sort_index()
 
 
-def summarise(table: pd.DataFrame, tau: float = TAU) -> pd.DataFrame:
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """Share of time per emotion per person (rows: face ids; columns: ``seconds``
-    seen, then the seven emotions as fractions of the rows, smoothed labels)."""
+    seen, then the seven emotions as fractions of the face's rows).
+
+    Counted from each row's own ``label`` (the argmax of its unsmoothed
+    probabilities), so it can be checked against the CSV; smoothed labels would
+    give each change ~0.17 s late (52/48 for a clip cut in half).
+    """
     columns = ["seconds", *EMOTIONS]
     if table.empty:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="face"))
-    smoothed = smooth_table(table, tau)
-    share = pd.crosstab(smoothed["face"], smoothed["label"], normalize="index")
+    share = pd.crosstab(table["face"], table["label"], normalize="index")
     share = share.reindex(columns=list(EMOTIONS), fill_value=0.0)
     seconds = table.groupby("face")["time_s"].agg(lambda t: t.max() - t.min())
     step = _step(table)
@@ -83,8 +90,10 @@ def _bands(times: np.ndarray, labels: np.ndarray, step: float):
 
 
 def plot_timeline(table: pd.DataFrame, tau: float = TAU, title: str | None = None):
-    """One row per person: smoothed probabilities over time, the dominant emotion
-    as a coloured band above them. Returns the Figure (None for an empty table)."""
+    """One row per person: probabilities over time smoothed over ``tau`` seconds, the
+    dominant smoothed emotion as a coloured band above them; the title gives the
+    summary's shares (each frame's own label). The figure says so under its title.
+    Returns the Figure (None for an empty table)."""
     if table.empty:
         return None
     smoothed = smooth_table(table, tau)
@@ -101,8 +110,20 @@ def plot_timeline(table: pd.DataFrame, tau: float = TAU, title: str | None = Non
     axes[-1, 0].set_xlim(0, smoothed["time_s"].max() + step)
     handles = [Patch(color=PALETTE[e], label=e) for e in EMOTIONS]
     fig.legend(handles=handles, loc="outside right center", frameon=False)
-    fig.suptitle(title or _title(smoothed, faces))
+    fig.suptitle(title or _title(summarise(table), faces))
+    axes[0, 0].set_title(what_is_drawn(tau), fontsize=10, fontweight="normal",
+                         color="0.3")
     return fig
+
+
+def what_is_drawn(tau: float = TAU) -> str:
+    """The figure's subtitle: what the lines, the band and the title's shares are."""
+    if not tau:
+        return ("lines: each frame's probabilities (unsmoothed); band: their top "
+                "emotion; shares: per-frame labels")
+    lag = tau * math.log(2)  # a sudden change between two confident classes
+    return (f"lines: probabilities smoothed over {tau:g} s; band: their top emotion "
+            f"(~{lag:.1f} s late at a change); shares: per-frame labels")
 
 
 def _draw_face(band_ax, ax, rows: pd.DataFrame, face: int, step: float) -> None:
@@ -128,21 +149,23 @@ def _draw_face(band_ax, ax, rows: pd.DataFrame, face: int, step: float) -> None:
     ax.set_ylabel("probability")
 
 
-def _title(smoothed: pd.DataFrame, faces: Sequence[int]) -> str:
+def _title(summary: pd.DataFrame, faces: Sequence[int]) -> str:
     """'Emotion over time · person 1: neutral 50%, happy 50% · person 2: ...'."""
-    share = smoothed.groupby("face")["label"].value_counts(normalize=True)
-    parts = [f"person {f}: " + ", ".join(f"{label} {v:.0%}" for label, v in
-                                          share[f].items() if v >= 0.2)
+    shares = summary[list(EMOTIONS)]
+    parts = [f"person {f}: " + ", ".join(
+        f"{label} {v:.0%}" for label, v in
+        shares.loc[f].sort_values(ascending=False, kind="stable").items() if v >= 0.2)
              for f in faces[:3]]
     more = [f"+{len(faces) - 3} more"] if len(faces) > 3 else []
     return " · ".join(["Emotion over time", *parts, *more])
 
 
-def describe_timeline(table: pd.DataFrame, tau: float = TAU) -> str:
-    """One sentence per person: how long seen, the main emotions and their share."""
+def describe_timeline(table: pd.DataFrame) -> str:
+    """One sentence per person: how long seen, the main emotions and their share
+    (``summarise``: each frame's own label)."""
     if table.empty:
         return table.attrs.get("note", "No face found.")
-    summary = summarise(table, tau)
+    summary = summarise(table)
     parts = []
     for face, row in summary.iterrows():
         shares = row[list(EMOTIONS)].sort_values(ascending=False)

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .boxes import Box, iou
 
@@ -98,6 +97,8 @@ class FaceTracker:
             return {}
         cost = np.array([[match_cost(t.box, b) for b in boxes] for t in self.tracks])
         finite = np.where(np.isfinite(cost), cost, 1e6)
+        from scipy.optimize import linear_sum_assignment  # 0.4 s: on first use
+
         rows, cols = linear_sum_assignment(finite)
         return {int(c): self.tracks[r] for r, c in zip(rows, cols, strict=True)
                 if np.isfinite(cost[r, c])}

@@ -47,11 +47,12 @@ from .callbacks import (
     commit_epoch,
 )
 from .holdout import TrainData, hold_out, training_faces, training_size
+from .infer.checkpoint import check_weights_fit, load_weights
+from .infer.tf_network import variable_shapes
 from .labels import NUM_CLASSES
 from .model import ModelConfig, build_network, model_variables
 from .paths import in_repo, relative_to_repo
 from .precision import Precision, choose, use_in_graph
-from .predict import check_weights_fit, load_weights
 from .preprocess import to_model_input
 from .resume import check_extends, restore_training_state
 from .rundir import Commit, RunDir
@@ -133,15 +134,10 @@ def save_weights(session, path: Path, variables=None) -> None:
 
 
 def _evaluate(model: tflearn.DNN, x: np.ndarray, y: np.ndarray, batch: int = 512):
-    probs = (
-        np.concatenate(
-            [model.predict(x[i : i + batch].copy()) for i in range(0, len(x), batch)]
-        )
-        if len(x)
-        else np.zeros((0, 7))
-    )
     if not len(y):
         return float("nan"), float("nan")
+    probs = np.concatenate(
+        [model.predict(x[i : i + batch].copy()) for i in range(0, len(x), batch)])
     loss = float(-np.mean(np.log(probs[np.arange(len(y)), y] + 1e-7)))
     return loss, float(np.mean(probs.argmax(1) == y))
 
@@ -333,8 +329,8 @@ class _Trainer:
                                        self.commit.tflearn_checkpoint, self.run.path)
             self.variables = model_variables(self.graph)
             if self.init_weights is not None:
-                check_weights_fit(self.variables, self.init_weights, self.config,
-                                  self.config.init_from)
+                check_weights_fit(variable_shapes(self.variables), self.init_weights,
+                                  self.config, self.config.init_from)
                 for v in self.variables:
                     v.load(self.init_weights[v.name], self.model.session)
             if self.commit is not None and not self.commit.weights_path.exists():

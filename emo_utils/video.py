@@ -34,6 +34,9 @@ from .video_source import (  # noqa: F401  (the video API in one place)
 
 COLUMNS = ("time_s", "frame", "face", "x", "y", "w", "h", *EMOTIONS, "label")
 ANALYSE_FPS = 10.0  # analyse at least this many frames per second of video
+# A clip's rate within 1% of a multiple of the requested one counts as that multiple:
+# 29.97 fps (NTSC) is analysed every 3rd frame (9.99 a second), not every 2nd (15).
+RATE_TOLERANCE = 0.01
 BATCH_FRAMES = 16  # analysed frames whose faces go through the network together
 MIN_HITS = 3  # a track is a person after this many detections (~0.25 s)
 KEEP_SECONDS = 1.0  # a track survives this long without a detection
@@ -49,13 +52,18 @@ class AnalysisInterrupted(KeyboardInterrupt):
 
 
 def frame_step(video_fps: float, fps: float | None = ANALYSE_FPS) -> int:
-    """Analyse every ``step``-th frame so at least ``fps`` frames a second are
-    analysed (``None``: every frame)."""
+    """Analyse every ``step``-th frame: ``floor(video_fps / fps)``, at least 1.
+
+    The largest whole step that still analyses ``fps`` frames a second (within
+    ``RATE_TOLERANCE``): 25 fps -> every 2nd frame (12.5 a second), 30 or 29.97 -> every
+    3rd (10), 24 -> every 2nd (12), under 20 fps -> every frame. A whole step keeps the
+    analysed frames evenly spaced. ``fps`` None: every frame.
+    """
     if fps is None:
         return 1
     if not fps > 0:
         raise ValueError(f"fps must be > 0 frames a second, got {fps}")
-    return max(1, int(video_fps // fps))
+    return max(1, math.floor(video_fps / fps * (1 + RATE_TOLERANCE)))
 
 
 @dataclass
@@ -91,9 +99,9 @@ class _Predictor:
 
 
 def _load_shipped():
-    from .predict import EmotionPredictor
+    from .infer.predictor import load_predictor
 
-    return EmotionPredictor.from_checkpoint()
+    return load_predictor()
 
 
 class _TableWriter:
@@ -126,8 +134,14 @@ class _TableWriter:
 
 def _settle(waiting: list[_Face], tracker: FaceTracker, predictor, writer: _TableWriter,
             final: bool = False) -> list[_Face]:
-    """Classify the faces not yet classified, write those whose track is confirmed,
-    drop those whose track died unconfirmed; returns the faces still waiting."""
+    """Classify the faces not yet classified, drop those whose track died unconfirmed,
+    and write the confirmed ones up to the first frame with a face still waiting for
+    its track to be confirmed; returns the faces not written.
+
+    Holding the later rows back keeps the CSV in frame order, as the table is. An
+    unconfirmed track lives at most ``(MIN_HITS - 1) * (max_misses + 1) + max_misses``
+    analysed frames (about 3 s of video), so rows are held no longer than that.
+    """
     new = [f for f in waiting if f.probs is None]
     if new:
         faces = np.stack([f.crop for f in new])
@@ -135,9 +149,11 @@ def _settle(waiting: list[_Face], tracker: FaceTracker, predictor, writer: _Tabl
         for f, p in zip(new, probs, strict=True):
             f.probs = p
     alive = {t.key for t in tracker.tracks}
-    writer.add([f for f in waiting if f.track.id is not None])
-    return [f for f in waiting if f.track.id is None and f.track.key in alive
-            and not final]
+    waiting = [f for f in waiting if f.track.id is not None
+               or (f.track.key in alive and not final)]
+    first = min((f.frame for f in waiting if f.track.id is None), default=math.inf)
+    writer.add([f for f in waiting if f.frame < first])
+    return [f for f in waiting if f.frame >= first]
 
 
 def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = None,
@@ -145,12 +161,17 @@ def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = Non
                   batch_frames: int = BATCH_FRAMES) -> pd.DataFrame:
     """Per-frame, per-face emotion probabilities of a clip as a DataFrame (``COLUMNS``).
 
-    ``fps``: analyse at least this many frames a second (None: every frame).
+    ``fps``: analyse every k-th frame, k = the clip's frame rate / ``fps`` rounded
+    down (``frame_step``): at least ``fps`` evenly spaced frames a second, so 12.5
+    rows a second of a 25 fps clip and 10 of a 30 fps clip (None: every frame);
+    ``table.attrs["rate"]`` and ``["step"]`` say what was used. The probabilities
+    are each frame's own, unsmoothed (``timeline`` smooths them for its figure).
     ``face`` is the tracker's id, the same for one person across frames; a face
-    seen in fewer than ``MIN_HITS`` analysed frames in a row is never reported.
-    ``csv``: written as the analysis goes. ``table.attrs["warning"]`` says where a
-    clip cut short stopped; ``attrs["note"]`` that no face was found. Bad input
-    raises ``VideoError``; Ctrl-C raises ``AnalysisInterrupted`` with the rows so far.
+    seen in fewer than ``MIN_HITS`` analysed frames (a gap of up to ``KEEP_SECONDS``
+    between them) is never reported. ``csv``: written as the analysis goes, in frame
+    order. ``table.attrs["warning"]`` says where a clip cut short stopped;
+    ``attrs["note"]`` that no face was found. Bad input raises ``VideoError``; Ctrl-C
+    raises ``AnalysisInterrupted`` with the rows so far.
     """
     reader = VideoReader(path)
     info = reader.info
@@ -201,6 +222,8 @@ def _run(reader: VideoReader, tracker: FaceTracker, predictor, writer: _TableWri
 
 
 def _finish(table: pd.DataFrame, reader: VideoReader) -> pd.DataFrame:
+    table.attrs["rate"] = reader.info.fps / reader.step
+    table.attrs["step"] = reader.step
     if reader.stopped:
         table.attrs["warning"] = reader.stopped
     if table.empty:
@@ -216,7 +239,8 @@ def run_video(clip: str | Path, csv: str | Path | None = None,
               plot: str | Path | None = None, fps: float = ANALYSE_FPS) -> int:
     """``python -m emo_utils video CLIP``: analyse, print the summary, save table and
     figure; returns the exit status. Bad input raises ``VideoError`` (the command
-    line prints it as one ``error:`` line); ``fps`` 0 analyses every frame."""
+    line prints it as one ``error:`` line); ``fps`` as in ``analyse_video``, 0
+    analyses every frame."""
     if plot and Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise VideoError(f"--plot {plot}: give a name ending in .png, .svg or .pdf")
     try:
@@ -237,6 +261,7 @@ def _report(table: pd.DataFrame, csv: str | Path | None,
     """Print the summary and where the table and the figure went."""
     from . import plots, timeline
 
+    print(_describe_rate(table))
     if table.empty:
         print(table.attrs.get("note", "No face found."))
     else:
@@ -247,3 +272,10 @@ def _report(table: pd.DataFrame, csv: str | Path | None,
         plots.set_style()
         timeline.plot_timeline(table).savefig(plot)
         print(f"timeline: {plot}")
+
+
+def _describe_rate(table: pd.DataFrame) -> str:
+    """'12.5 frames analysed a second of video (1 in 2 of its 25 fps)'."""
+    rate, step = table.attrs["rate"], table.attrs["step"]
+    return (f"{rate:.4g} frames analysed a second of video (1 in {step} of its "
+            f"{rate * step:.4g} fps)")

@@ -42,7 +42,7 @@ def _conda_pip_list(environment: dict) -> list[str]:
 
 def test_pip_dependencies_match_pyproject(pyproject, environment):
     project = pyproject["project"]
-    wanted = _by_name(project["dependencies"] + project["optional-dependencies"]["cpu"])
+    wanted = _by_name(project["dependencies"] + project["optional-dependencies"]["train"])
     conda = _by_name(_conda_pip_list(environment))
     assert sorted(conda) == sorted(wanted), (
         f"only in environment.yml: {sorted(set(conda) - set(wanted))}; "

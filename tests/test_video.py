@@ -60,6 +60,27 @@ def _dominant_per_segment(table, segments):
     return out
 
 
+class _SameForEveryFace:
+    """A stand-in predictor (the rate and the row order do not depend on the model)."""
+
+    def predict_faces(self, faces, tta=None):
+        return np.tile(np.float32([0.1, 0, 0, 0.6, 0.1, 0.1, 0.1]), (len(faces), 1))
+
+
+def _cut_table(cut_s=5.0, end_s=10.0, step_s=0.08, face=1):
+    """A made-up table: one face, neutral (not a sure read, as the model gives it)
+    until ``cut_s``, then happy; one row every ``step_s``."""
+    times = np.round(np.arange(0, end_s, step_s), 3)
+    neutral = [0.20, 0.00, 0.05, 0.05, 0.20, 0.00, 0.50]
+    happy = [0.10, 0.00, 0.05, 0.60, 0.10, 0.00, 0.15]
+    probs = np.where((times < cut_s)[:, None], neutral, happy)
+    table = pd.DataFrame(probs, columns=list(EMOTIONS))
+    table.insert(0, "face", face)
+    table.insert(0, "time_s", times)
+    table["label"] = table[list(EMOTIONS)].idxmax(axis=1)
+    return table
+
+
 def _error_line(capsys) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
@@ -103,7 +124,7 @@ def test_summary_and_timeline_of_the_sample_clip(sample_table):
     summary = timeline.summarise(table)
     assert list(summary.index) == [1]
     assert summary.loc[1, list(EMOTIONS)].sum() == pytest.approx(1)
-    assert summary.loc[1, "happy"] == pytest.approx(0.5, abs=0.1)
+    assert summary.loc[1, "happy"] == pytest.approx(0.5, abs=2 / len(table))
     assert summary.loc[1, "seconds"] == pytest.approx(10, abs=0.2)
     assert "happy" in timeline.format_summary(summary)
     fig = timeline.plot_timeline(table)
@@ -165,11 +186,66 @@ def test_video_frames_yields_every_nth_frame_with_its_time(tmp_path):
 def test_frame_step_meets_the_rate():
     assert video.frame_step(25) == 2
     assert video.frame_step(30) == 3
+    assert video.frame_step(29.97) == 3  # NTSC counts as 30, not 15 rows a second
+    assert video.frame_step(24) == 2
     assert video.frame_step(60) == 6
+    assert video.frame_step(19.9) == 2  # 9.95 a second: within 1% of 10
+    assert video.frame_step(19) == 1
     assert video.frame_step(8) == 1
     assert video.frame_step(25, None) == 1
     with pytest.raises(ValueError, match="fps must be > 0"):
         video.frame_step(25, -1)
+
+
+@pytest.mark.parametrize(("clip_fps", "rows_per_second", "step"),
+                         [(25, 12.5, 2), (30, 10.0, 3)])
+def test_rows_per_second_of_a_25_and_a_30_fps_clip(tmp_path, clip_fps,
+                                                   rows_per_second, step):
+    clip = make_sample_clip(tmp_path / f"{clip_fps}.avi", fps=clip_fps,
+                            segments=(("happy", 2.0),))
+    table = video.analyse_video(clip, _SameForEveryFace(), progress=False)
+    assert len(table) / 2.0 == rows_per_second
+    assert set(np.diff(table.frame)) == {step}
+    assert (table.attrs["rate"], table.attrs["step"]) == (rows_per_second, step)
+
+
+def test_a_clean_cut_at_the_middle_is_summarised_50_50():
+    table = _cut_table(cut_s=5.0)  # 125 rows: 63 neutral, 62 happy
+    one_row = 1 / len(table)
+    summary = timeline.summarise(table)
+    assert summary.loc[1, "neutral"] == pytest.approx(0.5, abs=one_row)
+    assert summary.loc[1, "happy"] == pytest.approx(0.5, abs=one_row)
+    # the smoothed labels would give the change to happy ~0.17 s late: 52/48
+    late = timeline.smooth_table(table)["label"].eq("neutral").mean()
+    assert late > 0.5 + one_row
+    fig = timeline.plot_timeline(table)
+    assert "person 1: neutral 50%, happy 50%" in fig._suptitle.get_text()
+    assert "smoothed over 0.25 s" in fig.axes[0].get_title()
+    assert "shares: per-frame labels" in fig.axes[0].get_title()
+
+
+def test_csv_is_in_frame_order_when_a_second_face_is_confirmed_a_batch_late(
+        tmp_path, monkeypatch):
+    from emo_utils.faces import FaceCrop
+
+    left, right = (40, 40, 100, 100), (400, 40, 100, 100)
+    calls = {"n": 0}
+
+    def a_second_face_from_the_3rd_call(image, *args, **kwargs):
+        calls["n"] += 1  # frame 4 on: 2 hits (no person yet) by the 1st batch
+        boxes = [left, right] if calls["n"] >= 3 else [left]
+        return [FaceCrop(np.full((48, 48), 128, np.uint8), b, len(boxes))
+                for b in boxes]
+
+    monkeypatch.setattr(video, "crop_faces", a_second_face_from_the_3rd_call)
+    clip = _write(tmp_path / "grey.avi", [_background((640, 480))] * 24)
+    csv = tmp_path / "rows.csv"
+    table = video.analyse_video(clip, _SameForEveryFace(), csv=csv, progress=False,
+                                batch_frames=4)
+    assert set(table.face) == {1, 2}
+    assert table.loc[table.face == 2, "frame"].min() == 4  # held back, then written
+    written = pd.read_csv(csv)
+    assert written[["frame", "face"]].equals(table[["frame", "face"]])
 
 
 def test_timeline_of_flickering_labels_is_steadied_by_smoothing():
@@ -257,6 +333,7 @@ def test_command_writes_table_and_figure_and_prints_the_summary(
     csv, plot = tmp_path / "t.csv", tmp_path / "t.png"
     assert main(["video", str(clip), "--csv", str(csv), "--plot", str(plot)]) == 0
     out = capsys.readouterr().out
+    assert "12.5 frames analysed a second of video (1 in 2 of its 25 fps)" in out
     assert "happy" in out
     assert "neutral" in out
     assert f"table: {csv}" in out

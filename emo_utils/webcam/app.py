@@ -15,7 +15,8 @@ import numpy as np
 import traitlets
 
 from ..images import to_jpeg
-from ..predict import EmotionPredictor, Prediction
+from ..infer.prediction import Prediction
+from ..infer.predictor import EmotionPredictor, load_predictor
 from .describe import count_faces, faces_note
 from .frames import ASSETS, SAMPLE_FACES
 from .html_view import (
@@ -50,7 +51,7 @@ class EmotionApp(widgets.VBox):
 
     def __init__(self, predictor: EmotionPredictor | None = None,
                  save_dir: str | Path = "snapshots", autostart: bool = True):
-        self.session = LiveSession(predictor or EmotionPredictor.from_checkpoint())
+        self.session = LiveSession(predictor or load_predictor())
         self.predictor = self.session.predictor
         self.save_dir = Path(save_dir)
         self.predictions: list[Prediction] = []

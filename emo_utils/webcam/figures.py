@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..labels import EMOTIONS
-from ..predict import Prediction
+from ..infer.prediction import Prediction
 from .describe import count_faces
 from .overlay import face_tags, overlay
 

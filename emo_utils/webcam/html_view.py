@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from ..images import to_jpeg
 from ..labels import EMOTIONS
-from ..predict import Prediction
+from ..infer.prediction import Prediction
 from .overlay import FaceMark, overlay
 
 VIEW_WIDTH = 320  # px of the result picture

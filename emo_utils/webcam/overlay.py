@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..boxes import intersection
-from ..predict import Prediction
+from ..infer.prediction import Prediction
 
 CHOSEN_COLOR, OTHER_COLOR = "#2ca02c", "#1f77b4"  # the face the bars show / the others
 TAG_FONT_PX = 12.0  # the app's tag font: bold 12 px sans-serif

@@ -17,7 +17,8 @@ import numpy.typing as npt
 
 from ..images import as_image_bytes, read_image
 from ..labels import EMOTIONS
-from ..predict import EmotionPredictor, Prediction
+from ..infer.prediction import Prediction
+from ..infer.predictor import EmotionPredictor
 from ..smoothing import TAU, ProbabilitySmoother
 from ..tracking import FaceTracker
 from .html_view import jpeg_data_url

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ..images import read_image
-from ..predict import EmotionPredictor
+from ..infer.predictor import EmotionPredictor
 
 
 def time_snapshot(predictor: EmotionPredictor, jpeg: bytes, runs: int = 100,
