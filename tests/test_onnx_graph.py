@@ -14,13 +14,13 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from emo_utils.calibration import softmax
 from emo_utils.infer.onnx_graph import (
     GRAPH_VERSION,
     UnsupportedLayerError,
     build_onnx,
     expected_weight_shapes,
 )
+from emo_utils.infer.probs import softmax
 from emo_utils.preprocess import to_model_input
 from emo_utils.recipes import CONFIGS, ModelConfig
 

@@ -21,8 +21,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ..labels import FACE_SIZE, NUM_CLASSES
 from ..recipes import ModelConfig
+from .checkpoint import GRAPH_VERSION  # bump it whenever the graph written here changes
 
-GRAPH_VERSION = 1  # bump whenever the graph this module writes changes
 OPSET = 17  # onnxruntime 1.32 runs 7-23; 17 also loads in OpenCV's dnn module
 BN_EPSILON = 1e-5  # tflearn.batch_normalization's default
 # tflearn.local_response_normalization's defaults (passed on to tf.nn.lrn)

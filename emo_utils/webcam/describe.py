@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..labels import EMOTIONS
 from ..infer.prediction import NO_FACE_MESSAGE, Prediction
+from ..labels import EMOTIONS
 
 # The predictor's no-face message names its Python argument; the app names its checkbox.
 APP_NO_FACE = ("No face found. Face the camera in good light, or switch on 'Predict on "

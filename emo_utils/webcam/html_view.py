@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..images import to_jpeg
-from ..labels import EMOTIONS
 from ..infer.prediction import Prediction
+from ..labels import EMOTIONS
 from .overlay import FaceMark, overlay
 
 VIEW_WIDTH = 320  # px of the result picture

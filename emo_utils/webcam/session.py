@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..images import as_image_bytes, read_image
-from ..labels import EMOTIONS
 from ..infer.prediction import Prediction
 from ..infer.predictor import EmotionPredictor
+from ..labels import EMOTIONS
 from ..smoothing import TAU, ProbabilitySmoother
 from ..tracking import FaceTracker
 from .html_view import jpeg_data_url
