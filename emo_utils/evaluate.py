@@ -110,6 +110,7 @@ class Evaluation(Scorecard):
             temperature=predictor.temperature,
             uncalibrated=metrics.reliability_bins(labels, raw),
             photo_proxy=proxy,
+            engine=getattr(predictor, "engine", ""),
             predictions=Predictions(images, labels, probs),
             run_dir=run_dir,
             predictor=predictor,

@@ -21,6 +21,7 @@ class _FakePredictor:
     """Says 'happy' for bright faces, 'sad' for dark ones; records the TTA modes."""
 
     temperature = 1.0
+    engine = "onnx"
 
     def __init__(self):
         self.modes = []
@@ -98,6 +99,11 @@ def test_save_then_load_gives_the_same_numbers_and_no_faces(computed):
         for t in ev.tta
     )
     assert loaded.mistakes() is None
+    # which engine ran the network is kept, and notebook 03's headline says it
+    assert loaded.engine == "onnx"
+    from emo_utils import narrate
+
+    assert narrate.headline(loaded).endswith("The network ran on ONNX Runtime.")
     assert loaded.saliency() is None
     assert loaded.plot_pair_mistakes() is None
     assert [p.name for p in loaded.stored_figures()] == [

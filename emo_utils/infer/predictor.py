@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from ..faces import FaceFinder, get_finder
 from ..images import load_image
-from ..labels import FACE_SIZE, NUM_CLASSES
+from ..labels import ENGINE_NAMES, FACE_SIZE, NUM_CLASSES
 from ..paths import relative_to_repo
 from ..preprocess import to_model_input
 from ..recipes import ModelConfig
@@ -221,9 +221,6 @@ class EmotionPredictor:
 
     def close(self) -> None:
         self.network.close()
-
-
-ENGINE_NAMES = {"onnx": "ONNX Runtime", "tf": "TensorFlow"}
 
 
 def load_predictor(
