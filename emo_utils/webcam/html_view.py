@@ -124,6 +124,8 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
         return ""
     w, h, band, left = VIEW_WIDTH, SPARK_HEIGHT, 8, SPARK_GUTTER
     xs = w - (now - times) / span_s * (w - left)
+    keep = _one_per_pixels(xs)
+    xs, probs = xs[keep], probs[keep]
     lines = [f"<rect x='{left}' y='0' width='{w - left}' height='{h + 2}' "
              "fill='#fafafa' stroke='#ddd'/>",
              f"<line x1='{left}' x2='{w}' y1='{h / 2 + 1:.1f}' y2='{h / 2 + 1:.1f}' "
@@ -149,6 +151,16 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
             f"padding-left:{left}px'>"
             f"<span>−{span_s:g} s</span><span>now</span></div>"
             f"<div style='line-height:1.3'>{legend}</div></div>")
+
+
+def _one_per_pixels(xs: np.ndarray, px: float = 2.0) -> np.ndarray:
+    """Indices of the points to draw: the last of each ``px``-wide column of x, so a
+    line has at most one point every ``px`` pixels (the newest always kept).
+
+    Why: at 30 frames/s ten seconds are 300 points on 290 pixels; half of them are
+    the same to the eye and cost the browser a redraw on every frame."""
+    column = np.floor(np.asarray(xs) / px)
+    return np.flatnonzero(np.append(np.diff(column) != 0, True))
 
 
 def _spark_lines(xs: np.ndarray, probs: np.ndarray, h: int, top: int) -> list[str]:
