@@ -431,3 +431,13 @@ def test_the_app_loads_only_the_front_end_it_needs_and_pings_no_websocket():
     assert c.Voila.tornado_settings == {"ws_ping_interval": 0}
     assert c.CappedKernelManager.max_kernels >= 1
     assert c.MappingKernelManager.cull_connected is False
+
+
+def test_a_live_frame_is_timed_stage_by_stage(app, face_frame):
+    stages = webcam.time_live_frame(app, face_frame, runs=2, warmup=3)
+    assert {"frame_ms", "decode_ms", "finder_ms", "network_ms", "draw_ms",
+            "encode_ms"} <= set(stages)
+    assert all(stages[k] > 0 for k in stages if k.endswith("_ms"))
+    assert stages["faces"] == 1
+    assert stages["history_points"] == 3 + 2  # warm-up and timed frames: one face
+    assert app.session.frame.live
