@@ -13,7 +13,8 @@ that their number stays bounded:
    down kernels that have been idle for ``IDLE_TIMEOUT`` seconds with no browser
    connected; an open page keeps its websocket, so its kernel is never culled
    (``cull_connected=False``), nor is a kernel still running the notebook
-   (``cull_busy=False``).
+   (``cull_busy=False``), nor one whose page left less than ``goodbye_wait`` seconds
+   ago (a reloading page's shutdown request arrives just after its websocket closes).
 3. A cap, from memory. At most ``page_cap()`` kernels: as many as fit in the memory
    available when the app starts (less ``RESERVE_MB`` for the server, the browser and
    the system), at ``KERNEL_MB`` each, and never more than ``MAX_PAGES`` (two CPU cores
@@ -114,11 +115,18 @@ class CappedKernelManager(AsyncMappingKernelManager):
         help="Seconds a new page waits for a kernel of a closed page to finish "
              "shutting down before it is refused.",
     )
+    goodbye_wait = Float(
+        10.0, config=True,
+        help="Seconds after its last browser left during which a kernel is not "
+             "culled: a reloading page's shutdown request arrives just after its "
+             "websocket closes, and frees the kernel itself.",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._starting = 0  # starts in progress
         self._stopping: set[str] = set()  # shutdowns in progress: no longer counted
+        self._left: dict[str, float] = {}  # kernel id -> when its last browser left
         self.log.info("At most %d pages at once, each with its own kernel "
                       "(app/voila.py: from the memory available)", self.max_kernels)
 
@@ -147,9 +155,17 @@ class CappedKernelManager(AsyncMappingKernelManager):
         finally:
             self._starting -= 1
 
+    def notify_disconnect(self, kernel_id):
+        super().notify_disconnect(kernel_id)
+        if self._kernel_connections.get(kernel_id) == 0:
+            self._left[kernel_id] = time.monotonic()
+
     async def cull_kernel_if_idle(self, kernel_id):
-        if kernel_id not in self._stopping:  # e.g. its page's shutdown request
-            await super().cull_kernel_if_idle(kernel_id)
+        if kernel_id in self._stopping:  # e.g. its page's shutdown request
+            return
+        if time.monotonic() - self._left.get(kernel_id, -1e9) < self.goodbye_wait:
+            return  # its page may be reloading: the shutdown request is on its way
+        await super().cull_kernel_if_idle(kernel_id)
 
     async def shutdown_kernel(self, kernel_id, now=False, restart=False):
         self._stopping.add(kernel_id)
@@ -157,6 +173,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
             return await super().shutdown_kernel(kernel_id, now=now, restart=restart)
         finally:
             self._stopping.discard(kernel_id)
+            self._left.pop(kernel_id, None)
 
 
 def set_xsrf_cookie(req_handler, notebook, cwd):
