@@ -22,7 +22,7 @@ that their number stays bounded:
    pages" page instead of a kernel (we refuse rather than cull the oldest idle kernel,
    which may belong to a page someone is looking at).
 
-And two things keep the browser console and the log free of false alarms:
+And three things keep the browser console and the log free of false alarms:
 
 - Only the front-end extensions the page needs are loaded (``EXTENSIONS``): Notebook
   7's lab extension, installed beside JupyterLab, fails in Voila's older JupyterLab
@@ -34,6 +34,8 @@ And two things keep the browser console and the log free of false alarms:
   No pair of values suits both (jupyter_server closes a socket whose pong is later
   than its timeout, so timeout = interval closes healthy ones). On localhost a closed
   or crashed tab closes its socket at once, and the culler does the rest.
+- Kernels talk to the server over local sockets (``transport = "ipc"``, files only
+  their owner can open), not unencrypted TCP ports, which ipykernel warns about.
 
 The environment variables below shorten the timings for tests or set the cap; `make
 app` uses the defaults.
@@ -196,6 +198,8 @@ def configure(c) -> None:
     c.MappingKernelManager.cull_busy = False  # ... and so does one running the notebook
     c.VoilaConfiguration.extension_allowlist = EXTENSIONS
     c.Voila.tornado_settings = {"ws_ping_interval": 0}  # see the docstring
+    # kernels on local sockets (owner-only files), not unencrypted TCP ports
+    c.KernelManager.transport = "ipc"
 
 
 if "get_config" in globals():  # read as a config file (tests import the functions)

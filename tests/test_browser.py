@@ -496,6 +496,9 @@ def test_the_app_shuts_down_kernels_of_closed_pages_and_caps_them(tmp_path):
         finally:
             browser.close()
     text = log.read_text()
+    # no false alarms in the log (app/voila.py, `make app`'s `jupyter trust`)
+    for alarm in ("is not trusted", "websocket_ping_timeout", "without encryption"):
+        assert alarm not in text
     assert "403 POST /voila/api/shutdown" not in text
     assert f"Culling 'idle' kernel 'python3' ({ka})" not in text  # the reload freed it
 

@@ -429,6 +429,7 @@ def test_the_app_loads_only_the_front_end_it_needs_and_pings_no_websocket():
         "@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8",
         "anywidget"]
     assert c.Voila.tornado_settings == {"ws_ping_interval": 0}
+    assert c.KernelManager.transport == "ipc"
     assert c.CappedKernelManager.max_kernels >= 1
     assert c.MappingKernelManager.cull_connected is False
 
