@@ -3,6 +3,8 @@ without a browser, a widget or the network."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,7 @@ from emo_utils.webcam import (
     picture_html,
     sparkline_html,
 )
+from emo_utils.webcam.html_view import SPARK_GUTTER
 
 FPS = 15.0
 HAPPY, NEUTRAL, SAD = (EMOTIONS.index(e) for e in ("happy", "neutral", "sad"))
@@ -193,7 +196,22 @@ def test_sparkline_draws_a_line_per_emotion_and_the_top_as_bands():
     assert "the last 10 seconds" in svg
     bands = svg.split("height='8' fill='")[1:]
     assert [b[:7] for b in bands] == ["#d62728", "#9467bd"]  # happy, then sad
-    assert "x='16.0' y='66' width='256.0'" in svg  # happy until the first sad point
+    assert "x='44.5' y='66' width='232.0'" in svg  # happy until the first sad point
+
+
+def test_sparkline_labels_sit_left_of_every_line():
+    """The 100% and 50% labels are readable: in a gutter no line or band enters."""
+    times = np.linspace(0, 10, 300)  # ten seconds at 30 frames/s
+    probs = np.random.default_rng(0).dirichlet(np.ones(7), len(times))
+    svg = sparkline_html(times, probs, now=times[-1])
+    labels = re.findall(r"<text class='emo-spark-axis' x='([\d.]+)'[^>]*"
+                        r"text-anchor='end'[^>]*>([^<]+)<", svg)
+    assert [text for _, text in labels] == ["100%", "50%"]
+    xs = [int(point.split(",")[0]) for line in re.findall(r"points='([^']+)'", svg)
+          for point in line.split()]
+    bands = [float(x) for x in re.findall(r"<rect x='([\d.]+)' y='66'", svg)]
+    assert min(xs + bands) >= SPARK_GUTTER  # nothing drawn in the labels' gutter
+    assert all(float(x) <= SPARK_GUTTER for x, _ in labels)  # labels end before it
 
 
 def test_vs_code_gets_one_sentence_pointing_elsewhere():
