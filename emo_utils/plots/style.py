@@ -11,17 +11,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import seaborn as sns
 
 from ..labels import EMOTIONS, NUM_CLASSES
 
 WIDTH = 10
-PALETTE = dict(zip(EMOTIONS, sns.color_palette("tab10", NUM_CLASSES), strict=True))
+PALETTE = dict(zip(EMOTIONS, plt.get_cmap("tab10").colors[:NUM_CLASSES], strict=True))
+# seaborn's whitegrid look and notebook sizes, as the style sheets matplotlib ships:
+# no seaborn import (70 MB) for a notebook that only draws (04, the app's kernel)
+_SHEETS = ("seaborn-v0_8-whitegrid", "seaborn-v0_8-notebook", "seaborn-v0_8-deep")
+_FONT_SCALE = 1.05
+_FONT_KEYS = ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+              "legend.fontsize", "legend.title_fontsize")
 
 
 def set_style() -> None:
     """Readable defaults at notebook width: font >= 11, light grid, tight layout."""
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=1.05)
+    plt.style.use(_SHEETS)
+    plt.rcParams.update({key: float(plt.rcParams[key]) * _FONT_SCALE
+                         for key in _FONT_KEYS
+                         if isinstance(plt.rcParams[key], int | float)})
     plt.rcParams.update(
         {
             "figure.figsize": (WIDTH, 4.5),
