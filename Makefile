@@ -56,8 +56,11 @@ eval: setup  ## fit the temperature on the held-back slice, then evaluate on the
 bench: setup  ## speed and memory benchmarks -> benchmarks/results/*.json
 	$(BIN)/python -m emo_utils bench
 
-# app/voila.py: localhost only, kernels of closed pages shut down, at most 4 kernels
+# app/voila.py: localhost only, kernels of closed pages shut down, as many kernels as
+# memory holds (at most 12). `jupyter trust`: the notebook is ours, and Voila then logs
+# no "not trusted" warning for its outputs.
 app: setup  ## serve the webcam notebook as a standalone page on 127.0.0.1:APP_PORT (Voila)
+	$(BIN)/jupyter trust notebooks/04_webcam_live.ipynb
 	$(BIN)/voila notebooks/04_webcam_live.ipynb --Voila.config_file_paths=app --port=$(APP_PORT)
 
 # Outputs of camera cells (tagged nbval-skip) are removed after the run: no face is committed.

@@ -1,11 +1,15 @@
 """float32 vs the bfloat16 rewrite: alexnet48 training and prediction img/s, and
 whether TensorFlow ran the rewrite at all on this CPU.
 
-Writes benchmarks/results/precision.json (via `make bench`). bf16 is forced on here
-whatever the CPU (``--precision auto`` would not ask for it without avx512_bf16 or
-amx_bf16), so the JSON also says if the optimised graph holds any bfloat16 op. Runs
-one after the other in this process, same batch; ~2 minutes on 2 cores
-(BENCH_PRECISION_STEPS sets the training batches per epoch).
+Writes one entry per CPU into benchmarks/results/precision.json (via `make bench`):
+a run replaces the entry of its own CPU model and bfloat16 flags and keeps the
+others, since the answer depends on the CPU (``--precision auto`` follows it:
+emo_utils.precision). bf16 is forced on here whatever the CPU, so each entry also
+says if the optimised graph holds any bfloat16 op. Runs one after the other in this
+process, same batch, in ROUNDS rounds whose order alternates (fp32 first, then bf16
+first: a machine shared with other jobs slows both alike); ~2 minutes a round on 2
+cores (BENCH_PRECISION_STEPS sets the training batches per epoch,
+BENCH_PRECISION_ROUNDS the rounds).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 import emo_utils  # noqa: F401
 from emo_utils.model import ModelConfig, build_network, get_config, model_variables
 from emo_utils.paths import SHIPPED_CHECKPOINT
-from emo_utils.precision import BF16_FLAGS, cpu_flags, session_config
+from emo_utils.precision import BF16_FLAGS, choose, cpu_flags, session_config
 from emo_utils.predict import load_weights
 from emo_utils.preprocess import to_model_input
 from emo_utils.train import TrainData, fit, versions
@@ -32,7 +36,10 @@ from emo_utils.train import TrainData, fit, versions
 STEPS = int(os.environ.get("BENCH_PRECISION_STEPS", "12"))
 PREDICT_BATCH, PREDICT_FACES = 256, 2048
 OUT = Path(__file__).with_name("results") / "precision.json"
+WHAT = ("alexnet48 fp32 vs bf16 rewrite forced on, one entry per CPU: training (2 "
+        "epochs of STEPS batches, epoch 2 timed), prediction of the shipped checkpoint")
 PRECISIONS = ("fp32", "bf16")
+ROUNDS = int(os.environ.get("BENCH_PRECISION_ROUNDS", "2"))
 
 
 def training_speed(used: str) -> dict:
@@ -84,24 +91,33 @@ def prediction(used: str, faces: np.ndarray) -> dict:
 def main() -> int:
     rng = np.random.default_rng(1)
     faces = to_model_input(rng.integers(0, 256, (PREDICT_FACES, 48, 48), np.uint8))
-    train, predict = {}, {}
-    for used in PRECISIONS:  # one after the other, same data and batch
-        train[used] = training_speed(used)
-        predict[used] = prediction(used, faces)
-        print(f"{used}: training {train[used]['img_per_s']:.0f} img/s, prediction "
-              f"{predict[used]['img_per_s']:.0f} img/s, "
-              f"{predict[used]['bfloat16_ops']} bfloat16 ops", flush=True)
+    runs = {used: {"training": [], "prediction": []} for used in PRECISIONS}
+    predict = {}
+    for round_ in range(ROUNDS):
+        for used in PRECISIONS[:: 1 if round_ % 2 == 0 else -1]:
+            trained = training_speed(used)
+            predict[used] = prediction(used, faces)
+            runs[used]["training"].append(trained["img_per_s"])
+            batch_size = trained["batch_size"]
+            runs[used]["prediction"].append(predict[used]["img_per_s"])
+            print(f"{used}: training {trained['img_per_s']:.0f} img/s, prediction "
+                  f"{predict[used]['img_per_s']:.0f} img/s, "
+                  f"{predict[used]['bfloat16_ops']} bfloat16 ops", flush=True)
     diff = float(np.abs(predict["bf16"].pop("probs") - predict["fp32"].pop("probs"))
                  .max())
+    train = {used: {"img_per_s": _mean(r["training"]), "runs": r["training"],
+                    "batch_size": batch_size} for used, r in runs.items()}
+    for used, r in runs.items():
+        predict[used] = {**predict[used], "img_per_s": _mean(r["prediction"]),
+                         "runs": r["prediction"]}
     flags = cpu_flags()
     ran = predict["bf16"]["bfloat16_ops"] > 0
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({
-        "what": "alexnet48 fp32 vs bf16 rewrite forced on: training (2 epochs of "
-                "STEPS batches, epoch 2 timed), prediction of the shipped checkpoint",
-        "steps": STEPS,
+    entry = {
         "cpu": _cpu_model(),
         "cpu_bf16_flags": sorted(set(BF16_FLAGS) & flags),
+        "auto_chooses": choose("auto").used,
+        "steps": STEPS,
+        "rounds": ROUNDS,
         "cpu_count": os.cpu_count(),
         "load_avg_1m": os.getloadavg()[0],
         "machine": platform.machine(),
@@ -115,9 +131,34 @@ def main() -> int:
         "note": "bfloat16 ops in the optimised prediction graph: 0 means TensorFlow "
                 "skipped the rewrite on this CPU (both runs are float32)" if not ran
                 else "the optimised graph holds bfloat16 ops: the rewrite ran",
-    }, indent=2) + "\n")
+    }
+    OUT.parent.mkdir(exist_ok=True)
+    results = {"what": WHAT, "cpus": _merge(_read_cpus(OUT), entry)}
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {OUT}")
     return 0
+
+
+def _mean(values: list[float]) -> float:
+    return round(float(np.mean(values)), 1)
+
+
+def _read_cpus(path: Path) -> list[dict]:
+    """The entries already written (a single-entry file of before is one entry)."""
+    if not path.exists():
+        return []
+    old = json.loads(path.read_text())
+    if "cpus" in old:
+        return old["cpus"]
+    old.pop("what", None)
+    return [old]
+
+
+def _merge(cpus: list[dict], entry: dict) -> list[dict]:
+    """``cpus`` with ``entry`` in place of the one of the same CPU and flags."""
+    same = [c for c in cpus if (c["cpu"], c["cpu_bf16_flags"])
+            == (entry["cpu"], entry["cpu_bf16_flags"])]
+    return [entry if c in same else c for c in cpus] if same else [*cpus, entry]
 
 
 def _cpu_model() -> str:

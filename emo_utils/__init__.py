@@ -30,17 +30,17 @@ _LAZY = {
 __all__ = ["EMOTIONS", "NUM_CLASSES", *_LAZY]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
-    from .data import (
-        DataError,
-        Dataset,
-        load_data_or_demo,
-        load_demo_sample,
-        load_fer2013,
-    )
-    from .infer.prediction import Prediction
-    from .infer.predictor import EmotionPredictor, load_predictor
-    from .photos import predict_folder, predict_photos
-    from .video import analyse_video
+    from .data import DataError as DataError
+    from .data import Dataset as Dataset
+    from .data import load_data_or_demo as load_data_or_demo
+    from .data import load_demo_sample as load_demo_sample
+    from .data import load_fer2013 as load_fer2013
+    from .infer.prediction import Prediction as Prediction
+    from .infer.predictor import EmotionPredictor as EmotionPredictor
+    from .infer.predictor import load_predictor as load_predictor
+    from .photos import predict_folder as predict_folder
+    from .photos import predict_photos as predict_photos
+    from .video import analyse_video as analyse_video
 
 
 def __getattr__(name: str):

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .model import ModelConfig
 from .infer.checkpoint import CheckpointError, load_weights
+from .model import ModelConfig
 from .rundir import RunDir
 
 

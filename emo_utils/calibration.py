@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize_scalar
 
-from .infer.probs import calibrated_probs, softmax
+from .infer.probs import calibrated_probs
 from .metrics import reliability_bins
 
 

@@ -5,10 +5,8 @@ best epoch, commit the epoch, progress, weight averaging) can be read and tested
 alone. The trainer calls, in ``order``: ``before_fit`` once its graph is built,
 ``after_epoch`` after each epoch (its row is ``trainer.row``, already in
 ``trainer.state.history``), ``after_fit`` when every epoch ran, and ``cleanup``
-however the run ends. What a callback reads or sets on the trainer: ``config``,
-``run`` (RunDir), ``state`` (TrainState), ``commit`` (last commit), ``row``,
-``improved``, ``stop``, ``trained``, ``model``, ``variables``, ``data``,
-``precision`` and ``metrics()``.
+however the run ends. What a callback reads and sets is the ``Trainer`` protocol;
+an epoch is saved by ``commit_epoch``, whoever saves it.
 """
 
 from __future__ import annotations
@@ -17,9 +15,38 @@ import contextlib
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .holdout import TrainData
+    from .precision import Precision
+    from .recipes import ModelConfig
+    from .run_commits import Commit
+    from .rundir import RunDir
+    from .train_state import HistoryRow, TrainState
+
+
+class Trainer(Protocol):
+    """What a callback sees of one call of ``fit`` (emo_utils.train's trainer)."""
+
+    config: ModelConfig
+    data: TrainData
+    run: RunDir
+    precision: Precision
+    state: TrainState  # epochs done, history, best epoch: state.json
+    commit: Commit | None  # the last epoch saved (None: none yet)
+    row: HistoryRow | None  # the epoch just run, last in state.history
+    model: Any  # the tflearn.DNN, once built
+    variables: list[Any]  # its inference weights (tf.Variable)
+    improved: bool  # set by KeepBest: the epoch's weights are the run's best
+    stop: bool  # set by a callback: no further epoch
+    trained: bool  # whether this call changed the weights
+
+    def metrics(self) -> dict[str, Any]:
+        """metrics.json as of now."""
+        ...
 
 
 class TrainingInterrupted(Exception):
@@ -31,13 +58,13 @@ class Callback:
 
     order = 50  # lower runs first at each event
 
-    def before_fit(self, trainer) -> None: ...
+    def before_fit(self, trainer: Trainer) -> None: ...
 
-    def after_epoch(self, trainer) -> None: ...
+    def after_epoch(self, trainer: Trainer) -> None: ...
 
-    def after_fit(self, trainer) -> None: ...
+    def after_fit(self, trainer: Trainer) -> None: ...
 
-    def cleanup(self, trainer) -> None: ...
+    def cleanup(self, trainer: Trainer) -> None: ...
 
 
 # ---------------------------------------------------------------- Ctrl-C
@@ -81,7 +108,7 @@ class StopOnInterrupt(Callback):
         self.seen = threading.Event()
         self._previous: Any = None
 
-    def before_fit(self, trainer) -> None:
+    def before_fit(self, trainer: Trainer) -> None:
         handler = _python_sigint_handler()
         if handler is None:
             return
@@ -92,11 +119,11 @@ class StopOnInterrupt(Callback):
 
         self._previous = signal.signal(signal.SIGINT, remember)
 
-    def after_epoch(self, trainer) -> None:
+    def after_epoch(self, trainer: Trainer) -> None:
         if self.seen.is_set():
             raise KeyboardInterrupt
 
-    def cleanup(self, trainer) -> None:
+    def cleanup(self, trainer: Trainer) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
@@ -127,18 +154,17 @@ class KeepBest(Callback):
         self.patience = patience
         self.stale = 0  # epochs since the best one
 
-    def before_fit(self, trainer) -> None:
+    def before_fit(self, trainer: Trainer) -> None:
         state = trainer.state
         self.stale = state.epoch - state.best_epoch if state.history else 0
         trainer.stop = self._out_of_patience()
 
-    def after_epoch(self, trainer) -> None:
+    def after_epoch(self, trainer: Trainer) -> None:
         state, row = trainer.state, trainer.row
         first = trainer.commit is None or not trainer.commit.weights_path.exists()
-        held_back_acc = row["val_acc"]  # the held-back slice's (TFLearn's name)
-        trainer.improved = held_back_acc > state.best_held_back_acc or first
+        trainer.improved = row.held_back_acc > state.best_held_back_acc or first
         if trainer.improved:
-            state.best_held_back_acc, state.best_epoch = held_back_acc, row["epoch"]
+            state.best_held_back_acc, state.best_epoch = row.held_back_acc, row.epoch
             self.stale = 0
         else:
             self.stale += 1
@@ -151,40 +177,51 @@ class KeepBest(Callback):
 # ---------------------------------------------------------------- commit
 
 
+def commit_epoch(trainer: Trainer, improved: bool = False, keep_epoch: bool = False,
+                 weights: dict[str, np.ndarray] | None = None) -> None:
+    """Save ``trainer.state``'s last epoch as one atomic commit (RunDir.commit):
+    TFLearn checkpoint, weights.npz, config, metrics and state; ``trainer.commit``
+    becomes it.
+
+    A trained epoch's weights become weights.npz when ``improved`` (else the last
+    commit's stay) and its epoch weights when ``keep_epoch``. ``weights`` (the
+    average of AverageWeights) replace weights.npz in a second commit of the same
+    epoch, whose TFLearn checkpoint is the last commit's.
+    """
+    averaged = weights is not None
+    if not averaged and (improved or keep_epoch):
+        weights = trainer.model.session.run({v.name: v for v in trainer.variables})
+    with interrupts_deferred():  # trainer.commit is set before a Ctrl-C acts
+        with trainer.run.commit(trainer.state.epoch) as commit:
+            if averaged:  # no epoch ran since the last commit: same checkpoint
+                commit.link_tflearn_checkpoint(trainer.commit.path)
+            else:
+                commit.save_tflearn_checkpoint(trainer.model.save)
+            if averaged or improved:
+                commit.write_weights(weights)
+            else:
+                commit.link_weights(trainer.commit.weights_path)
+            if keep_epoch:
+                commit.write_epoch_weights(weights)
+            commit.write_config(trainer.config)
+            commit.write_metrics(trainer.metrics())
+            commit.write_state(trainer.state.to_json())
+        trainer.commit = commit.commit
+
+
 class CommitEpoch(Callback):
-    """Saves each epoch as one atomic commit of the run directory (RunDir.commit):
-    TFLearn checkpoint, weights (new if improved, else the last commit's), the
-    epoch's weights kept from ``keep_epochs_from`` on, config, metrics and state."""
+    """Saves each epoch (``commit_epoch``): new weights if improved, the epoch's
+    weights kept from ``keep_epochs_from`` on."""
 
     order = 20
 
     def __init__(self, keep_epochs_from: int | None = None):
         self.keep_epochs_from = keep_epochs_from
 
-    def after_epoch(self, trainer) -> None:
-        epoch = trainer.row["epoch"]
+    def after_epoch(self, trainer: Trainer) -> None:
+        epoch = trainer.row.epoch
         keep = self.keep_epochs_from is not None and epoch >= self.keep_epochs_from
-        self.save(trainer, trainer.improved, keep)
-
-    @staticmethod
-    def save(trainer, improved: bool, keep_epoch: bool = False) -> None:
-        """Commit ``trainer.state``'s last epoch; ``trainer.commit`` becomes it."""
-        session = trainer.model.session
-        values = (session.run({v.name: v for v in trainer.variables})
-                  if improved or keep_epoch else None)
-        with interrupts_deferred():  # trainer.commit is set before a Ctrl-C acts
-            with trainer.run.commit(trainer.state.epoch) as commit:
-                commit.save_tflearn_checkpoint(trainer.model.save)
-                if improved:
-                    commit.write_weights(values)
-                else:
-                    commit.link_weights(trainer.commit.weights_path)
-                if keep_epoch:
-                    commit.write_epoch_weights(values)
-                commit.write_config(trainer.config)
-                commit.write_metrics(trainer.metrics())
-                commit.write_state(trainer.state.to_json())
-            trainer.commit = commit.commit
+        commit_epoch(trainer, trainer.improved, keep)
 
 
 # ---------------------------------------------------------------- progress
@@ -196,23 +233,24 @@ class Progress(Callback):
 
     order = 30
 
-    def __init__(self, on_epoch_end: Callable[[list], None] | None = None):
-        self.on_epoch_end = on_epoch_end
+    def __init__(self, on_epoch_end: Callable[[list[dict[str, Any]]], None]
+                 | None = None):
+        self.on_epoch_end = on_epoch_end  # gets the history as metrics.json stores it
 
-    def before_fit(self, trainer) -> None:
+    def before_fit(self, trainer: Trainer) -> None:
         if trainer.precision is not None:
             print(trainer.precision.describe(), flush=True)
 
-    def after_epoch(self, trainer) -> None:
+    def after_epoch(self, trainer: Trainer) -> None:
         row = trainer.row
         print(
-            f"epoch {row['epoch']}/{trainer.config.num_epochs}: loss {row['loss']:.3f} "
-            f"acc {row['acc']:.3f} | held-back acc {row['val_acc']:.3f} | "
-            f"{row['seconds']:.0f}s, {row['img_per_s']:.0f} img/s",
+            f"epoch {row.epoch}/{trainer.config.num_epochs}: loss {row.loss:.3f} "
+            f"acc {row.acc:.3f} | held-back acc {row.held_back_acc:.3f} | "
+            f"{row.seconds:.0f}s, {row.img_per_s:.0f} img/s",
             flush=True,
         )
         if self.on_epoch_end is not None:
-            self.on_epoch_end(trainer.state.history)
+            self.on_epoch_end(trainer.state.history_json())
 
 
 # ---------------------------------------------------------------- averaging
@@ -221,14 +259,14 @@ class Progress(Callback):
 class AverageWeights(Callback):
     """After the last epoch, ships the mean of the weights of epochs ``window``
     (first, last) as weights.npz, once per run, as a second commit of that epoch
-    (emo_utils.averaging); CommitEpoch must keep their weights."""
+    (``commit_epoch``, emo_utils.averaging); CommitEpoch must keep their weights."""
 
     order = 40
 
     def __init__(self, window: tuple[int, int]):
         self.window = window
 
-    def after_fit(self, trainer) -> None:
+    def after_fit(self, trainer: Trainer) -> None:
         if trainer.state.epoch < trainer.config.num_epochs:
             return
         if (trainer.state.averaged or {}).get("epochs") == list(self.window):
@@ -236,7 +274,7 @@ class AverageWeights(Callback):
         self.average(trainer)
         trainer.trained = True
 
-    def average(self, trainer) -> None:
+    def average(self, trainer: Trainer) -> None:
         from .averaging import average_epoch_weights
         from .infer.predictor import EmotionPredictor
 
@@ -248,14 +286,7 @@ class AverageWeights(Callback):
         probs = predictor.predict_faces(data.held_back_images, tta=None)
         held_back_acc = float(np.mean(probs.argmax(1) == data.held_back_labels))
         state.averaged = {"epochs": [first, last], "held_back_acc": held_back_acc}
-        with interrupts_deferred():
-            with trainer.run.commit(state.epoch) as commit:
-                commit.link_tflearn_checkpoint(trainer.commit.path)
-                commit.write_weights(weights)
-                commit.write_config(trainer.config)
-                commit.write_metrics(trainer.metrics())
-                commit.write_state(state.to_json())
-            trainer.commit = commit.commit
+        commit_epoch(trainer, weights=weights)
         print(f"weights.npz: mean of epochs {first}-{last}, held-back acc "
               f"{held_back_acc:.3f} (best single epoch "
               f"{state.best_held_back_acc:.3f} at {state.best_epoch})", flush=True)

@@ -262,8 +262,8 @@ def _add_train(sub) -> None:
         "--precision",
         choices=("auto", "bf16", "fp32"),
         default="auto",
-        help="auto (default): bf16 where the CPU has avx512_bf16 or amx_bf16, else "
-        "fp32; bf16 turns on TensorFlow's oneDNN bfloat16 rewrite",
+        help="auto (default): bf16 where the CPU has AMX (amx_bf16), else fp32; "
+        "bf16 turns on TensorFlow's oneDNN bfloat16 rewrite",
     )
     train.set_defaults(func=_checked_train)
 
@@ -297,9 +297,9 @@ def _add_eval(sub) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from . import evaluate
+    from .eval_entry import run_eval
 
-    return evaluate.run_eval(
+    return run_eval(
         checkpoint=args.checkpoint,
         data=args.data,
         split=args.split,

@@ -9,27 +9,31 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from .train_state import read_history
+
 
 def plot_history(
     histories: dict[str, list[dict[str, Any]]], title: str | None = None
 ) -> Figure:
-    """Loss and accuracy per epoch for one or more runs ({label: history}).
+    """Loss and accuracy per epoch for one or more runs ({label: history as
+    metrics.json stores it}).
 
     Solid lines are the training batches (augmented), dashed the held-back slice.
     """
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
     colors = plt.cm.tab10.colors
-    for (label, hist), color in zip(histories.items(), colors, strict=False):
-        if not hist:
+    for (label, stored), color in zip(histories.items(), colors, strict=False):
+        if not stored:
             continue
-        epochs = [h["epoch"] for h in hist]  # val_*: held-back (TFLearn's names)
+        hist = read_history(stored)
+        epochs = [h.epoch for h in hist]
         style = {"color": color, "marker": "o", "markersize": 3}
-        ax_loss.plot(epochs, [h["loss"] for h in hist], label=f"{label}: training",
+        ax_loss.plot(epochs, [h.loss for h in hist], label=f"{label}: training",
                      **style)
-        ax_loss.plot(epochs, [h["val_loss"] for h in hist], "--",
+        ax_loss.plot(epochs, [h.held_back_loss for h in hist], "--",
                      label=f"{label}: held-back", **style)
-        ax_acc.plot(epochs, [100 * h["acc"] for h in hist], **style)
-        ax_acc.plot(epochs, [100 * h["val_acc"] for h in hist], "--", **style)
+        ax_acc.plot(epochs, [100 * h.acc for h in hist], **style)
+        ax_acc.plot(epochs, [100 * h.held_back_acc for h in hist], "--", **style)
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy (training: + L2 penalty)",
                 title="Loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
@@ -52,11 +56,11 @@ class LivePlot:
     def __call__(self, history: list[dict[str, Any]]) -> None:
         from IPython.display import display
 
-        last = history[-1]
+        (last,) = read_history(history[-1:])
         fig = plot_history(
             {self.label: history},
-            title=f"epoch {last['epoch']}: held-back accuracy "
-            f"{100 * last['val_acc']:.1f}%",
+            title=f"epoch {last.epoch}: held-back accuracy "
+            f"{100 * last.held_back_acc:.1f}%",
         )
         if self._handle is None:
             self._handle = display(fig, display_id=True)
@@ -84,10 +88,10 @@ def overfit_gap(metrics: dict[str, Any] | None) -> Gap | None:
     """The Gap of a run's metrics.json; None when it has no history."""
     if not metrics or not metrics.get("history"):
         return None
-    hist = metrics["history"]  # val_acc: the held-back slice's (TFLearn's name)
+    hist = read_history(metrics["history"])
     since = None
     for h in reversed(hist):
-        if h["acc"] <= h["val_acc"] + 0.01:
+        if h.acc <= h.held_back_acc + 0.01:
             break
-        since = h["epoch"]
-    return Gap(since, hist[-1]["acc"], hist[-1]["val_acc"])
+        since = h.epoch
+    return Gap(since, hist[-1].acc, hist[-1].held_back_acc)

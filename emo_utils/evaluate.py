@@ -7,8 +7,8 @@ the numbers back from ``evaluation.json`` (``predictions`` is None: no faces, no
 probabilities). The numbers, their JSON and their tables are an
 ``emo_utils.scorecard.Scorecard``, which an Evaluation is. ``save`` is the one way an
 evaluation is written (evaluation.json, its figures, the test summary in
-metrics.json), whether ``python -m emo_utils eval`` (``run_eval``) or notebook 03
-(``evaluate_or_load``) asks.
+metrics.json), whether ``python -m emo_utils eval`` or notebook 03 asks (both
+through emo_utils.eval_entry). Fitting the temperature: emo_utils.temperature.
 """
 
 from __future__ import annotations
@@ -27,15 +27,11 @@ import pandas as pd
 from . import metrics, narrate, plots
 from .ferplus import score_against_majority
 from .labels import EMOTIONS
-from .paths import SHIPPED_CHECKPOINT, relative_to_repo
+from .paths import relative_to_repo
 from .photo_proxy import score_photo_proxy
 from .rundir import RunDir
 from .saliency import SaliencyMaps, occlusion_examples
-from .scorecard import (  # noqa: F401  (notebook 03 calls evaluate.load_anchors)
-    FOCUS_PAIRS,
-    Scorecard,
-    load_anchors,
-)
+from .scorecard import FOCUS_PAIRS, Scorecard
 
 FIGURES = ("confusion", "per_class", "confused_pairs", "reliability")
 
@@ -114,6 +110,7 @@ class Evaluation(Scorecard):
             temperature=predictor.temperature,
             uncalibrated=metrics.reliability_bins(labels, raw),
             photo_proxy=proxy,
+            engine=getattr(predictor, "engine", ""),
             predictions=Predictions(images, labels, probs),
             run_dir=run_dir,
             predictor=predictor,
@@ -236,112 +233,10 @@ def choose_test_split(dataset) -> str:
     return names[-1]
 
 
-def evaluate_or_load(
-    run_dir: str | os.PathLike,
-    smoke: bool = False,
-    data_path: str | os.PathLike | None = None,
-) -> tuple[Evaluation, str]:
-    """Notebook 03's entry: evaluate on FER2013 and save, or load the stored
-    evaluation without it. Returns the Evaluation and the line saying which.
-
-    Smoke runs (tests) use 300 faces for the augmented views, 100 for the photo
-    proxy, and write nothing.
-    """
-    from .data import load_data_or_demo
-
-    dataset, is_demo, message = load_data_or_demo(data_path)
-    if is_demo:
-        evaluation = Evaluation.load(run_dir)
-        return evaluation, narrate.stored_evaluation(evaluation)
-    evaluation = Evaluation.from_checkpoint(
-        run_dir,
-        dataset,
-        max_tta_images=300 if smoke else None,
-        photo_faces=100 if smoke else None,
-    )
-    if not smoke:
-        evaluation.save()
-    return evaluation, narrate.evaluated(evaluation, message, saved=not smoke)
-
-
-def run_eval(
-    checkpoint: str | os.PathLike = SHIPPED_CHECKPOINT,
-    data: str | os.PathLike | None = None,
-    split: str | None = None,
-    write: bool = True,
-    calibrate: bool = True,
-) -> int:
-    """``python -m emo_utils eval``: refit the temperature, evaluate, print, save.
-
-    Without ``write`` nothing is written, not even calibration.json; returns the
-    exit code (errors are raised for the command line to print).
-    """
-    from .data import load_fer2013
-
-    dataset = load_fer2013(data)
-    if calibrate and write:
-        fitted = calibrate_checkpoint(checkpoint, dataset)
-        print(narrate.fitted_temperature(fitted))
-    evaluation = Evaluation.from_checkpoint(checkpoint, dataset, split)
-    print(narrate.headline(evaluation))
-    print(narrate.split_caveat(evaluation.split))
-    if write:
-        print(narrate.wrote(evaluation, evaluation.save()))
-    return 0
-
-
-def calibrate_checkpoint(run_dir: str | os.PathLike, dataset,
-                         tta: str | None = "flip"):
-    """Fit the checkpoint's temperature on the held-back slice of Training (the
-    rows ``fit`` held back, from held_back.json) and write calibration.json.
-
-    Never on a test split: the temperature is chosen where the weights were not."""
-    from .calibration import calibrate
-    from .holdout import stored_hold_out
-
-    run_dir = RunDir(run_dir)
-    trained = run_dir.read_metrics() or {}
-    if trained.get("refit"):
-        return _inherit_calibration(run_dir, trained)
-    images, labels = dataset.split("Training")
-    if len(labels) == 0:
-        raise ValueError(f"{dataset.source} has no Training faces to calibrate on")
-    data = stored_hold_out(run_dir, images, labels)  # older runs: rebuilt, and said
-    predictor = _load_predictor(run_dir, calibrated=False)
-    try:
-        logits = predictor.predict_logits(data.held_back_images, tta=tta)
-    finally:
-        predictor.close()
-    labels = data.held_back_labels
-    result = calibrate(logits, labels, tta,
-                       f"held-back slice of Training ({len(labels)} faces)")
-    run_dir.write_calibration(result.to_dict())
-    return result
-
-
-def _inherit_calibration(run_dir: RunDir, trained: dict[str, Any]):
-    """A refit trained on the held-back slice, so no face is left to fit a
-    temperature on: it keeps the one its parent fitted there before the refit."""
-    from .calibration import Calibration
-
-    parent = run_dir.parent()
-    stored = parent.read_calibration() if parent is not None else None
-    if stored is None:
-        raise ValueError(
-            f"{run_dir.path} was trained on the held-back slice too (a refit), so "
-            "its temperature must come from the checkpoint it started from "
-            f"({trained.get('init_from') or 'unknown'}), which has no "
-            "calibration.json: run `make eval` on that checkpoint first"
-        )
-    inherited = {**stored, "fitted_on": f"{stored['fitted_on']}, by "
-                 f"{parent.path.name} before the refit"}
-    run_dir.write_calibration(inherited)
-    return Calibration(**inherited)
-
-
 # ---------------------------------------------------------------- helpers
 def _load_predictor(run_dir: RunDir, calibrated: bool = True, engine: str = "onnx"):
-    """The checkpoint's EmotionPredictor (on ONNX Runtime unless ``engine="tf"``)."""
+    """The checkpoint's EmotionPredictor (on ONNX Runtime unless ``engine="tf"``);
+    also emo_utils.temperature's, uncalibrated."""
     from .infer.predictor import load_predictor
 
     return load_predictor(run_dir.path, calibrated=calibrated, engine=engine)

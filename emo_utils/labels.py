@@ -21,3 +21,5 @@ TTA_NAMES: dict[str | None, str] = {
     "flip": "flip TTA",
     "shift": "10-view TTA",
 }
+# Display names of the engines that can run the network (emo_utils.infer.ENGINES).
+ENGINE_NAMES = {"onnx": "ONNX Runtime", "tf": "TensorFlow"}

@@ -20,13 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .csv_rows import CsvRows
-from .labels import EMOTIONS
+from .images import load_image
+from .infer.pipeline import FaceSearch, analyse_frames
+from .infer.prediction import FACE_COLUMNS
 
 if TYPE_CHECKING:  # pandas loads on first use of .table: the command does without it
     import pandas as pd
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
-COLUMNS = ("file", "face", "x", "y", "w", "h", *EMOTIONS, "label", "note")
+# a face's columns (as in the video table), after the file; ``note`` says "no face"
+COLUMNS = ("file", *FACE_COLUMNS, "note")
 PROGRESS_FROM = 5  # files; fewer get no progress bar
 NO_FACE = "no face found"
 
@@ -70,18 +73,14 @@ def find_photos(paths: Iterable[str | os.PathLike], recursive: bool = False,
 
 
 def photo_rows(predictor, path: Path, finder="upload") -> list[dict]:
-    """The rows of one photo: one per face, largest first, or one saying no face."""
-    preds = predictor.predict_all(path, finder=finder)
+    """The rows of one photo: one per face, largest first, or one saying no face.
+    The photo is one untracked frame of ``analyse_frames``."""
+    frame = [(path, 0.0, load_image(path))]
+    [(_, _, preds)] = analyse_frames(frame, predictor, FaceSearch(finder))
     if not preds[0].found:
         return [{"file": str(path), "label": "", "note": NO_FACE}]
-    rows = []
-    for i, pred in enumerate(preds, start=1):
-        x, y, w, h = pred.box
-        probs = {name: round(float(p), 4) for name, p in zip(EMOTIONS, pred.probs,
-                                                              strict=True)}
-        rows.append({"file": str(path), "face": i, "x": x, "y": y, "w": w, "h": h,
-                     **probs, "label": pred.label, "note": ""})
-    return rows
+    return [{"file": str(path), **pred.row(i), "note": ""}
+            for i, pred in enumerate(preds, start=1)]
 
 
 def predict_photos(paths: Iterable[str | os.PathLike] | str | os.PathLike,

@@ -1,9 +1,14 @@
 """Training precision: float32, or bfloat16 through TensorFlow's oneDNN graph rewrite.
 
-Why: on CPUs with AVX-512 BF16 or AMX the rewrite trains alexnet48 ~1.5x faster
-(docs: /work/shared/FACTS.md); elsewhere TensorFlow skips it, so ``auto`` asks for it
-only where the CPU has those instructions. Variables, the optimizer and the loss stay
-float32 either way (no loss scaling).
+Why: with AMX (``amx_bf16``) the rewrite trains alexnet48 ~1.5x faster. With
+AVX-512 BF16 alone it runs, and the speed depends on the CPU: an Intel Xeon trained
+0.61x as fast as in fp32 (prediction 0.52x), an AMD EPYC 1.3-1.7x as fast
+(/work/shared/FACTS.md, benchmarks/results/precision.json). So ``auto`` asks for it
+only where the CPU has AMX, and the log line says when ``--precision bf16`` may pay.
+A flag rather than a timing probe: a probe would add seconds to every run and, on
+shared machines whose speed varies 3x between sessions, could choose differently
+from one run to the next (a resumed run would switch precision). Variables, the
+optimizer and the loss stay float32 either way (no loss scaling).
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 CHOICES = ("auto", "bf16", "fp32")
-BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo names of fast bfloat16
+FAST_BF16 = "amx_bf16"  # /proc/cpuinfo name of the flag auto asks for (AMX)
+BF16_FLAGS = ("avx512_bf16", FAST_BF16)  # what the rewrite can run on
 CPUINFO = Path("/proc/cpuinfo")
 
 
@@ -46,25 +52,32 @@ class Precision:
 
 
 def choose(asked: str = "auto") -> Precision:
-    """Resolve ``asked``: ``auto`` is bf16 where the CPU has fast bfloat16, else fp32
-    (the flags come from ``cpu_flags``)."""
+    """Resolve ``asked``: ``auto`` is bf16 where the CPU has AMX (``amx_bf16``),
+    else fp32 (the flags come from ``cpu_flags``); ``why`` says which and why."""
     if asked not in CHOICES:
         raise ValueError(
             f"precision {asked!r} is not one of {', '.join(CHOICES)}: use auto (bf16 "
-            "where the CPU supports it), bf16 or fp32"
+            "where the CPU has AMX), bf16 or fp32"
         )
     found = sorted(set(BF16_FLAGS) & cpu_flags())
     if asked == "fp32":
         return Precision(asked, "fp32", "asked for")
     if asked == "bf16":
-        why = (f"asked for; the CPU has {', '.join(found)}" if found else
-               "asked for, but the CPU has neither avx512_bf16 nor amx_bf16: "
-               "TensorFlow may skip the rewrite and train in fp32")
-        return Precision(asked, "bf16", why)
+        return Precision(asked, "bf16", f"asked for; {_bf16_speed(found)}")
+    used = "bf16" if FAST_BF16 in found else "fp32"
+    return Precision(asked, used, f"auto: {_bf16_speed(found)}")
+
+
+def _bf16_speed(found: list[str]) -> str:
+    """What the CPU's bfloat16 flags ``found`` mean for the rewrite's speed."""
+    if FAST_BF16 in found:
+        return f"the CPU has {', '.join(found)}: bfloat16 on AMX, ~1.5x faster"
     if found:
-        return Precision(asked, "bf16", f"auto: the CPU has {', '.join(found)}")
-    return Precision(asked, "fp32",
-                     "auto: the CPU has neither avx512_bf16 nor amx_bf16")
+        return (f"the CPU has {', '.join(found)} but no {FAST_BF16}: without AMX "
+                "bfloat16 trained 0.61x as fast as fp32 on an Intel Xeon, 1.3-1.7x "
+                "on an AMD EPYC; try --precision bf16 on yours")
+    return ("the CPU has neither avx512_bf16 nor amx_bf16: TensorFlow skips the "
+            "bfloat16 rewrite")
 
 
 def session_config(used: str):
@@ -85,7 +98,11 @@ def session_config(used: str):
 def use_in_graph(used: str, graph=None) -> None:
     """Make TFLearn's sessions of ``graph`` (default: the current one) run at
     ``used``: its Trainer takes the ConfigProto in the GRAPH_CONFIG collection."""
+    from . import _compat  # noqa: F401  (patches before tflearn loads)
+
+    # isort: split
     import tensorflow as tf
+    import tflearn  # noqa: F401  (it defines GraphKeys.GRAPH_CONFIG)
 
     tf1 = tf.compat.v1
     graph = graph or tf1.get_default_graph()

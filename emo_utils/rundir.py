@@ -18,7 +18,7 @@ Layout::
       current.json       the commit: {"format": 2, "commit": "epoch-007", "epoch": 7}
       epoch-007/         the last complete epoch (epoch-007.1: its averaged weights)
         model.ckpt.*       the TFLearn checkpoint, optimizer slots included
-        state.json         epoch, history, best epoch, time (emo_utils.train.TrainState)
+        state.json         epoch, history, best epoch, time (emo_utils.train_state)
         config.json        the config those epochs ran under
         weights.npz        the run's weights.npz as of this epoch (best or averaged)
         snapshot.npz       this epoch's weights, when epoch weights are kept
@@ -28,7 +28,8 @@ The training side calls the per-epoch weights "epoch weights" (a snapshot is a
 camera frame in the webcam app); the on-disk names ``snapshots/`` and
 ``snapshot.npz`` stay, so existing run directories resume and average unchanged.
 
-The epoch commits of training (``lock``, ``commit``, ``recover``) are ``run_commits``'s.
+The epoch commits of training are ``run_commits``'s (``commit``) and
+``run_recovery``'s (``lock``, ``recover``).
 """
 
 from __future__ import annotations
@@ -43,21 +44,17 @@ import numpy as np
 
 from ._files import atomic_save_npz, atomic_write_text
 from .paths import in_repo
-from .run_commits import (  # noqa: F401  (the run directory's API in one place)
-    FORMAT,
-    KILL_AT_ENV,
-    Commit,
-    CommitWriter,
-    EpochCommits,
+from .run_commits import KILL_AT_ENV, Commit  # noqa: F401  (the run's API in one place)
+from .run_recovery import (  # noqa: F401  (as above)
+    RecoverableCommits,
     RunDirBusy,
     WeightsWithoutState,
-    _read_json_file,
 )
 
 _EPOCH_WEIGHTS_FILE = re.compile(r"epoch-(\d+)\.npz$")
 
 
-class RunDir(EpochCommits):
+class RunDir(RecoverableCommits):
     """The files of one training run or shipped checkpoint (names: ``RunFiles``)."""
 
     def __init__(self, path: str | os.PathLike):

@@ -57,6 +57,8 @@ class Scorecard:
     temperature: float = 1.0
     uncalibrated: metrics.Reliability | None = None
     photo_proxy: PhotoProxyScore | None = None  # the app's path on photo-like frames
+    # what ran the network: "onnx" (ONNX Runtime) or "tf"; "" in older evaluations
+    engine: str = ""
     run_dir: RunDir | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -83,6 +85,7 @@ class Scorecard:
             "temperature": self.temperature,
             "uncalibrated": asdict(self.uncalibrated) if self.uncalibrated else None,
             "photo_proxy": asdict(self.photo_proxy) if self.photo_proxy else None,
+            "engine": self.engine,
         }
 
     @classmethod
@@ -115,6 +118,7 @@ class Scorecard:
             photo_proxy=PhotoProxyScore(**d["photo_proxy"])
             if d.get("photo_proxy")
             else None,
+            engine=d.get("engine", ""),
             run_dir=run_dir,
         )
 

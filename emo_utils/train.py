@@ -23,7 +23,7 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,22 +44,24 @@ from .callbacks import (
     Progress,
     StopOnInterrupt,
     TrainingInterrupted,
+    commit_epoch,
 )
 from .holdout import TrainData, hold_out, training_faces, training_size
+from .infer.checkpoint import check_weights_fit, load_weights
+from .infer.tf_network import variable_shapes
 from .labels import NUM_CLASSES
 from .model import ModelConfig, build_network, model_variables
 from .paths import in_repo, relative_to_repo
 from .precision import Precision, choose, use_in_graph
-from .infer.checkpoint import check_weights_fit, load_weights
-from .infer.tf_network import variable_shapes
 from .preprocess import to_model_input
 from .resume import check_extends, restore_training_state
 from .rundir import Commit, RunDir
+from .train_state import HistoryRow, TrainState
 
 tf1 = tf.compat.v1
 
 __all__ = [  # hold_out & co. live in emo_utils.holdout; kept here for callers
-    "TrainData", "TrainState", "TrainingInterrupted", "averaging_window", "fit",
+    "TrainData", "TrainingInterrupted", "averaging_window", "fit",
     "hold_out", "one_hot", "restore_training_state", "save_weights", "set_seed",
     "training_faces", "training_size", "versions",
 ]
@@ -132,46 +134,42 @@ def save_weights(session, path: Path, variables=None) -> None:
 
 
 def _evaluate(model: tflearn.DNN, x: np.ndarray, y: np.ndarray, batch: int = 512):
-    probs = (
-        np.concatenate(
-            [model.predict(x[i : i + batch].copy()) for i in range(0, len(x), batch)]
-        )
-        if len(x)
-        else np.zeros((0, 7))
-    )
     if not len(y):
         return float("nan"), float("nan")
+    probs = np.concatenate(
+        [model.predict(x[i : i + batch].copy()) for i in range(0, len(x), batch)])
     loss = float(-np.mean(np.log(probs[np.arange(len(y)), y] + 1e-7)))
     return loss, float(np.mean(probs.argmax(1) == y))
 
 
-@dataclass
-class TrainState:
-    """Where a run stands: saved as state.json with every epoch, read on resume."""
+@dataclass(frozen=True)
+class _Inputs:
+    """The arrays one call of ``fit`` trains and checks on (network input)."""
 
-    epoch: int = 0  # epochs done
-    history: list[dict[str, Any]] = field(default_factory=list)
-    best_held_back_acc: float = -1.0
-    best_epoch: int = 0
-    train_seconds: float = 0.0
-    averaged: dict[str, Any] | None = None  # {"epochs": [first, last], ...}
-    precision: dict[str, Any] | None = None  # of the last call that trained
+    x_train: np.ndarray  # (N,48,48,1) float32
+    y_train: np.ndarray  # (N,7) one-hot
+    x_held_back: np.ndarray  # (M,48,48,1) float32; its labels: TrainData's
+    n_train: int  # images an epoch: all, or max_steps_per_epoch batches
 
-    # state.json keeps the held-back slice's best accuracy under its old key
-    _STORED = {"best_held_back_acc": "best_val_acc"}
 
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> TrainState:
-        names = {f.name for f in dataclasses.fields(cls)}
-        stored = {cls._STORED.get(n, n): n for n in names}
-        return cls(**{stored[k]: v for k, v in obj.items() if k in stored})
+def _inputs(config: ModelConfig, data: TrainData,
+            max_steps_per_epoch: int | None) -> _Inputs:
+    images, labels = training_faces(config, data)
+    n_train = len(labels)
+    if max_steps_per_epoch:
+        n_train = min(n_train, max_steps_per_epoch * config.batch_size)
+    return _Inputs(to_model_input(images), one_hot(labels),
+                   to_model_input(data.held_back_images), n_train)
 
-    def to_json(self) -> dict[str, Any]:
-        obj = {self._STORED.get(k, k): v for k, v in dataclasses.asdict(self).items()}
-        for optional in ("averaged", "precision"):
-            if obj[optional] is None:
-                del obj[optional]
-        return obj
+
+def _with_statistics(config: ModelConfig, x_train: np.ndarray) -> ModelConfig:
+    """A ``normalize`` config with the training faces' mean and std (stored in the
+    config and the graph)."""
+    if not config.normalize:
+        return config
+    sample = x_train[:5000]
+    return dataclasses.replace(config, mean=round(float(sample.mean()), 3),
+                               std=round(float(sample.std()), 3))
 
 
 def fit(
@@ -198,7 +196,7 @@ def fit(
     run_dir/snapshots/ (epoch weights, for averaging, see emo_utils.averaging); a config
     with ``average_last`` keeps them itself and, after its last epoch, exports the
     mean of those epochs' weights as weights.npz. ``precision``: auto, bf16 or fp32
-    (emo_utils.precision; auto is bf16 where the CPU has fast bfloat16).
+    (emo_utils.precision; auto is bf16 where the CPU has AMX).
     A finished or interrupted run can be extended: a rerun may change the
     schedule's future (more epochs, a warm restart after the last epoch run).
     Weights without a training state (e.g. the shipped checkpoint) are not replaced
@@ -239,7 +237,8 @@ def default_callbacks(config: ModelConfig, patience: int | None = None,
 
 
 class _Trainer:
-    """One call of ``fit``: a config, its data, its run directory and its duties."""
+    """One call of ``fit``: a config, its data, its run directory and its duties
+    (its callbacks see it as a ``callbacks.Trainer``)."""
 
     def __init__(self, config: ModelConfig, data: TrainData, run: RunDir, *, seed,
                  max_steps_per_epoch, progress, overwrite, precision: Precision,
@@ -249,10 +248,16 @@ class _Trainer:
         self.overwrite, self.precision, self.callbacks = overwrite, precision, callbacks
         self.state = TrainState()
         self.commit: Commit | None = None  # the last epoch saved
-        self.trained = False  # whether this call changed the weights
-        self.row: dict[str, Any] = {}  # the epoch just run
+        self.row: HistoryRow | None = None  # the epoch just run
         self.improved = False  # whether its weights are the run's best
         self.stop = False  # set by a callback: no further epoch
+        self.trained = False  # whether this call changed the weights
+        # made by prepare, under the run directory's lock
+        self.inputs: _Inputs | None = None
+        self.init_weights: dict[str, np.ndarray] | None = None  # a fine-tune's start
+        self.graph: tf.Graph | None = None
+        self.model: tflearn.DNN | None = None
+        self.variables: list[tf.Variable] = []  # the inference weights
 
     def fit(self) -> dict[str, Any]:
         with self.run.lock():
@@ -285,15 +290,8 @@ class _Trainer:
     def prepare(self) -> None:
         """Resolve the config, find where to resume, store the held-back rows,
         build the graph."""
-        self.train_images, self.train_labels = training_faces(self.config, self.data)
-        self.x_train = to_model_input(self.train_images)
-        if self.config.normalize:  # dataset statistics, stored in config and graph
-            sample = self.x_train[:5000]
-            self.config = dataclasses.replace(
-                self.config,
-                mean=round(float(sample.mean()), 3),
-                std=round(float(sample.std()), 3),
-            )
+        self.inputs = _inputs(self.config, self.data, self.max_steps_per_epoch)
+        self.config = _with_statistics(self.config, self.inputs.x_train)
         self.commit = self.run.recover(
             overwrite=self.overwrite,
             metrics_for=lambda state: _metrics(
@@ -310,12 +308,6 @@ class _Trainer:
         held_back = self.data.held_back_record()
         if held_back is not None:
             self.run.write_held_back(held_back)
-        self.y_train = one_hot(self.train_labels)
-        self.x_held_back = to_model_input(self.data.held_back_images)
-        self.n_train = len(self.x_train)
-        if self.max_steps_per_epoch:
-            self.n_train = min(self.n_train,
-                               self.max_steps_per_epoch * self.config.batch_size)
         self._build_model()
 
     def _build_model(self) -> None:
@@ -324,7 +316,7 @@ class _Trainer:
             tf1.set_random_seed(self.seed)
             np.random.seed(self.seed + self.state.epoch)
             use_in_graph(self.precision.used, self.graph)  # TFLearn's session config
-            steps_per_epoch = int(np.ceil(self.n_train / self.config.batch_size))
+            steps_per_epoch = int(np.ceil(self.inputs.n_train / self.config.batch_size))
             net = build_network(self.config, training=True,
                                 steps_per_epoch=steps_per_epoch)
             self.model = tflearn.DNN(
@@ -337,8 +329,8 @@ class _Trainer:
                                        self.commit.tflearn_checkpoint, self.run.path)
             self.variables = model_variables(self.graph)
             if self.init_weights is not None:
-                check_weights_fit(variable_shapes(self.variables), self.init_weights, self.config,
-                                  self.config.init_from)
+                check_weights_fit(variable_shapes(self.variables), self.init_weights,
+                                  self.config, self.config.init_from)
                 for v in self.variables:
                     v.load(self.init_weights[v.name], self.model.session)
             if self.commit is not None and not self.commit.weights_path.exists():
@@ -358,30 +350,31 @@ class _Trainer:
         saved epoch's instead, and say so."""
         state = self.state
         state.best_epoch = state.epoch
-        history = state.history  # val_acc: the held-back slice's (TFLearn's name)
-        state.best_held_back_acc = history[-1]["val_acc"] if history else -1.0
+        state.best_held_back_acc = (state.history[-1].held_back_acc if state.history
+                                    else -1.0)
         state.averaged = None
-        CommitEpoch.save(self, improved=True)
+        commit_epoch(self, improved=True)
         self.trained = True
         print(f"{self.run.weights_path}: was written after the saved state; it now "
               f"holds epoch {state.epoch}'s weights (held-back acc "
               f"{state.best_held_back_acc:.3f})", flush=True)
 
     # ---------------------------------------------------------------- one epoch
-    def fit_epoch(self, epoch: int) -> dict[str, Any]:
+    def fit_epoch(self, epoch: int) -> HistoryRow:
         """One pass over (a shuffled slice of) the training data, then the held-back
         slice: the epoch's history row, added to the state as ``self.row``."""
-        order = np.random.permutation(len(self.x_train))[: self.n_train]
+        inputs = self.inputs
+        order = np.random.permutation(len(inputs.x_train))[: inputs.n_train]
         start = time.perf_counter()
         with (
-            tqdm(total=self.n_train, desc=f"epoch {epoch}/{self.config.num_epochs}",
+            tqdm(total=inputs.n_train, desc=f"epoch {epoch}/{self.config.num_epochs}",
                  unit="img", leave=False, disable=not self.progress) as bar,
             _quiet_tflearn(),
         ):
             tracker = _ProgressBar(bar)
             self.model.fit(
-                self.x_train[order],
-                self.y_train[order],
+                inputs.x_train[order],
+                inputs.y_train[order],
                 n_epoch=1,
                 shuffle=True,
                 batch_size=self.config.batch_size,
@@ -393,20 +386,15 @@ class _Trainer:
             )
         seconds = time.perf_counter() - start
         self.trained = True
-        held_back_loss, held_back_acc = _evaluate(self.model, self.x_held_back,
+        held_back_loss, held_back_acc = _evaluate(self.model, inputs.x_held_back,
                                                   self.data.held_back_labels)
-        self.row = {  # a metrics.json history row (a stored format)
-            "epoch": epoch,
-            "loss": tracker.loss,
-            "acc": tracker.acc,
-            # val_*: the held-back slice's, under TFLearn's names (stored; kept)
-            "val_loss": held_back_loss,
-            "val_acc": held_back_acc,
-            "lr": _current_lr(self.model, self.config),
-            "seconds": round(seconds, 2),
-            "img_per_s": round(self.n_train / seconds, 1),
-            "precision": self.precision.used,
-        }
+        self.row = HistoryRow(
+            epoch=epoch, loss=tracker.loss, acc=tracker.acc,
+            held_back_loss=held_back_loss, held_back_acc=held_back_acc,
+            lr=_current_lr(self.model, self.config), seconds=round(seconds, 2),
+            img_per_s=round(inputs.n_train / seconds, 1),
+            precision=self.precision.used,
+        )
         state = self.state
         state.history.append(self.row)
         state.epoch = epoch
@@ -447,10 +435,10 @@ def _metrics(
         "best_epoch": state.best_epoch,
         "best_held_back_acc": state.best_held_back_acc,
         "train_seconds": round(state.train_seconds, 1),
-        "img_per_s": round(float(np.median([h["img_per_s"] for h in hist])), 1)
+        "img_per_s": round(float(np.median([h.img_per_s for h in hist])), 1)
         if hist
         else None,
-        "history": hist,
+        "history": state.history_json(),
         **({"averaged": state.averaged} if state.averaged is not None else {}),
         **({"precision": state.precision} if state.precision is not None else {}),
         **({"init_from": config.init_from} if config.init_from else {}),

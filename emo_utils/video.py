@@ -13,17 +13,15 @@ from __future__ import annotations
 import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from .csv_rows import CsvRows
 from .faces import crop_faces
-from .labels import EMOTIONS
-from .tracking import FaceTracker, Track
+from .infer.pipeline import FaceSearch, FrameFaces, analyse_frames
+from .infer.prediction import FACE_COLUMNS
+from .tracking import FaceTracker
 from .video_source import (  # noqa: F401  (the video API in one place)
     ANALYSE_FPS,
     VideoError,
@@ -33,7 +31,8 @@ from .video_source import (  # noqa: F401  (the video API in one place)
     video_frames,
 )
 
-COLUMNS = ("time_s", "frame", "face", "x", "y", "w", "h", *EMOTIONS, "label")
+# a face's columns (as in the photo table), after where it is in the clip
+COLUMNS = ("time_s", "frame", *FACE_COLUMNS)
 # A clip's rate within 1% of a multiple of the requested one counts as that multiple:
 # 29.97 fps (NTSC) is analysed every 3rd frame (9.99 a second), not every 2nd (15).
 RATE_TOLERANCE = 0.01
@@ -66,36 +65,16 @@ def frame_step(video_fps: float, fps: float | None = ANALYSE_FPS) -> int:
     return max(1, math.floor(video_fps / fps * (1 + RATE_TOLERANCE)))
 
 
-@dataclass
-class _Face:
-    """A face found in an analysed frame, waiting for its probabilities and its id."""
-
-    frame: int
-    time_s: float
-    track: Track
-    box: tuple[int, int, int, int]
-    crop: npt.NDArray[np.uint8]
-    probs: npt.NDArray[np.float32] | None = None
-
-
-class _Predictor:
-    """The predictor, or the shipped one loading in a thread meanwhile: the first
-    seconds of decoding and face finding overlap TensorFlow's start-up."""
-
-    def __init__(self, predictor=None, engine: str = "onnx"):
-        self._value, self._future = predictor, None
-        if predictor is None:
-            pool = ThreadPoolExecutor(1, thread_name_prefix="emo-load")
-            self._future = pool.submit(_load_shipped, engine)
-            pool.shutdown(wait=False)
-
-    def ready(self) -> bool:
-        return self._value is not None or self._future.done()
-
-    def get(self):
-        if self._value is None:
-            self._value = self._future.result()  # re-raises a loading error here
-        return self._value
+def _load_in_background(predictor=None, engine: str = "onnx"):
+    """The predictor, or a ``Future`` of the shipped one (on ``engine``) loading in
+    a thread: the first seconds of decoding and face finding overlap the model's
+    start-up."""
+    if predictor is not None:
+        return predictor
+    pool = ThreadPoolExecutor(1, thread_name_prefix="emo-load")
+    future = pool.submit(_load_shipped, engine)
+    pool.shutdown(wait=False)
+    return future
 
 
 def _load_shipped(engine: str = "onnx"):
@@ -108,19 +87,19 @@ class _TableWriter:
     """Rows kept in memory and appended to a CSV (``CsvRows``, flushed each batch)."""
 
     def __init__(self, csv: str | Path | None):
-        self.rows: list[tuple] = []
+        self.rows: list[dict] = []
         self.path = Path(csv) if csv is not None else None
         # opened first: a bad path fails before the model loads
         self._sink = CsvRows(self.path, COLUMNS) if self.path is not None else None
 
-    def add(self, faces: list[_Face]) -> None:
-        rows = [(round(f.time_s, 3), f.frame, f.track.id, *f.box,
-                 *(round(float(p), 4) for p in f.probs),
-                 EMOTIONS[int(f.probs.argmax())])
-                for f in sorted(faces, key=lambda f: (f.frame, f.track.id))]
+    def add(self, frame: FrameFaces) -> None:
+        """A frame's faces (confirmed persons only), in order of their ids."""
+        rows = [{"time_s": round(frame.time_s, 3), "frame": frame.place,
+                 **pred.row(pred.track_id)}
+                for pred in sorted(frame.faces, key=lambda p: p.track_id)]
         self.rows += rows
         if self._sink is not None and rows:
-            self._sink.write(dict(zip(COLUMNS, row, strict=True)) for row in rows)
+            self._sink.write(rows)
 
     def close(self) -> None:
         if self._sink is not None:
@@ -130,30 +109,6 @@ class _TableWriter:
         table = pd.DataFrame(self.rows, columns=list(COLUMNS))
         table = table.sort_values(["frame", "face"], kind="stable", ignore_index=True)
         return table.astype({c: "int64" for c in ("frame", "face", "x", "y", "w", "h")})
-
-
-def _settle(waiting: list[_Face], tracker: FaceTracker, predictor, writer: _TableWriter,
-            final: bool = False) -> list[_Face]:
-    """Classify the faces not yet classified, drop those whose track died unconfirmed,
-    and write the confirmed ones up to the first frame with a face still waiting for
-    its track to be confirmed; returns the faces not written.
-
-    Holding the later rows back keeps the CSV in frame order, as the table is. An
-    unconfirmed track lives at most ``(MIN_HITS - 1) * (max_misses + 1) + max_misses``
-    analysed frames (about 3 s of video), so rows are held no longer than that.
-    """
-    new = [f for f in waiting if f.probs is None]
-    if new:
-        faces = np.stack([f.crop for f in new])
-        probs = predictor.get().predict_faces(faces, tta="flip")
-        for f, p in zip(new, probs, strict=True):
-            f.probs = p
-    alive = {t.key for t in tracker.tracks}
-    waiting = [f for f in waiting if f.track.id is not None
-               or (f.track.key in alive and not final)]
-    first = min((f.frame for f in waiting if f.track.id is None), default=math.inf)
-    writer.add([f for f in waiting if f.frame < first])
-    return [f for f in waiting if f.frame >= first]
 
 
 def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = None,
@@ -180,7 +135,7 @@ def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = Non
     reader.step = frame_step(info.fps, fps)
     writer = _TableWriter(csv)
     try:
-        predictor = _Predictor(predictor, engine)
+        predictor = _load_in_background(predictor, engine)
         rate = info.fps / reader.step
         tracker = FaceTracker(max_misses=max(1, round(KEEP_SECONDS * rate)),
                               min_hits=MIN_HITS)
@@ -192,35 +147,46 @@ def analyse_video(path: str | Path, predictor=None, csv: str | Path | None = Non
 
 def _run(reader: VideoReader, tracker: FaceTracker, predictor, writer: _TableWriter,
          progress: bool, batch_frames: int) -> None:
-    """The analysis loop: detect, track, and every ``batch_frames`` frames (once the
-    predictor has loaded) classify the faces found."""
+    """The analysis: ``analyse_frames`` with a tracker, reporting confirmed persons
+    only, ``batch_frames`` frames' faces to a network run; rows written as they come.
+
+    Holding a frame back until its tracks are confirmed keeps the CSV in frame
+    order, as the table is. An unconfirmed track lives at most ``(MIN_HITS - 1) *
+    (max_misses + 1) + max_misses`` analysed frames (about 3 s of video), so rows
+    are held no longer than that."""
     from tqdm.auto import tqdm
 
-    info, waiting, fresh, time_s = reader.info, [], 0, 0.0
+    info, seen = reader.info, _Seen()
     total = math.ceil(info.frames / reader.step) if info.frames else None
     show = progress and not (info.duration_s <= PROGRESS_AFTER_S)
     bar = tqdm(total=total, unit="frame", desc=info.path.name, disable=not show,
                file=sys.stderr)
+    # the module's crop_faces, looked up now: tests replace it
+    search = FaceSearch("live", "BGR", crop=crop_faces)
     try:
-        for index, time_s, image in reader:
-            crops = crop_faces(image, "live", channels="BGR")
-            tracks = tracker.update([c.box for c in crops])
-            waiting += [_Face(index, time_s, t, c.box, c.face)
-                        for c, t in zip(crops, tracks, strict=True)]
-            fresh += 1
-            bar.update()
-            if fresh >= batch_frames and predictor.ready():
-                waiting, fresh = _settle(waiting, tracker, predictor, writer), 0
-        _settle(waiting, tracker, predictor, writer, final=True)
+        for frame in analyse_frames(seen.frames(reader, bar), predictor, search,
+                                    tracker=tracker, persons_only=True,
+                                    batch_frames=batch_frames):
+            writer.add(frame)
     except KeyboardInterrupt:
-        if predictor.ready():  # else the faces found go: no wait for TensorFlow
-            _settle(waiting, tracker, predictor, writer, final=True)
         where = f" ({writer.path} keeps them)" if writer.path else ""
         raise AnalysisInterrupted(
-            f"interrupted at {time_s:.1f} s of {info.path}: {len(writer.rows)} rows "
-            f"analysed so far{where}", writer.table()) from None
+            f"interrupted at {seen.time_s:.1f} s of {info.path}: {len(writer.rows)} "
+            f"rows analysed so far{where}", writer.table()) from None
     finally:
         bar.close()
+
+
+class _Seen:
+    """The time of the last frame read (for the Ctrl-C message)."""
+
+    time_s = 0.0
+
+    def frames(self, reader: VideoReader, bar):
+        for index, time_s, image in reader:
+            self.time_s = time_s
+            yield index, time_s, image
+            bar.update()
 
 
 def _finish(table: pd.DataFrame, reader: VideoReader) -> pd.DataFrame:
@@ -272,7 +238,7 @@ def _report(table: pd.DataFrame, csv: str | Path | None,
     if csv:
         print(f"table: {csv} ({len(table)} rows)")
     if plot and not table.empty:
-        from . import plots  # matplotlib and seaborn: only when a figure is asked for
+        from . import plots  # matplotlib: only when a figure is asked for
 
         plots.set_style()
         timeline.plot_timeline(table).savefig(plot)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emo_utils.calibration import calibrate, calibrated_probs, fit_temperature, softmax
+from emo_utils.calibration import calibrate, fit_temperature
+from emo_utils.infer.probs import calibrated_probs, softmax
 
 
 def _overconfident(n=2000, temperature=2.5, seed=0):

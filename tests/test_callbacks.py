@@ -16,28 +16,31 @@ from emo_utils.callbacks import (
     KeepBest,
     Progress,
     StopOnInterrupt,
+    Trainer,
+    commit_epoch,
 )
 from emo_utils.precision import Precision
 from emo_utils.rundir import RunDir
-from emo_utils.train import TrainState, default_callbacks
+from emo_utils.train import _Trainer, default_callbacks
+from emo_utils.train_state import HistoryRow, TrainState
 
 from .helpers import TINY
 
 
-def _row(epoch: int, held_back_acc: float) -> dict:
-    return {"epoch": epoch, "loss": 1.0, "acc": 0.5, "val_loss": 1.0,
-            "val_acc": held_back_acc, "seconds": 2.0, "img_per_s": 100.0}
+def _row(epoch: int, held_back_acc: float) -> HistoryRow:
+    return HistoryRow(epoch, loss=1.0, acc=0.5, held_back_loss=1.0,
+                      held_back_acc=held_back_acc, seconds=2.0, img_per_s=100.0)
 
 
 def _trainer(tmp_path=None, **overrides):
-    """What the callbacks read and set on the real trainer (emo_utils.train)."""
+    """What the callbacks read and set on the real trainer (callbacks.Trainer)."""
     trainer = SimpleNamespace(
-        config=TINY, state=TrainState(), commit=None, row={}, improved=False,
+        config=TINY, state=TrainState(), commit=None, row=None, improved=False,
         stop=False, trained=False, precision=None,
         run=RunDir(tmp_path) if tmp_path else None,
     )
     trainer.metrics = lambda: {"epochs_run": trainer.state.epoch,
-                               "history": trainer.state.history}
+                               "history": trainer.state.history_json()}
     for name, value in overrides.items():
         setattr(trainer, name, value)
     return trainer
@@ -83,13 +86,33 @@ def test_keep_best_takes_the_first_epoch_whatever_its_accuracy():
     assert _run_epochs(KeepBest(), trainer, [0.1]) == [(True, False)]
 
 
-def test_train_state_keeps_its_stored_key_for_the_best_held_back_accuracy():
-    """state.json files of existing runs say best_val_acc; they still resume."""
-    old = {"epoch": 3, "history": [], "best_val_acc": 0.42, "best_epoch": 2,
-           "train_seconds": 1.0}
+def test_train_state_keeps_the_stored_keys_of_the_held_back_numbers():
+    """state.json files of existing runs say best_val_acc, val_acc and val_loss (and
+    older rows have no precision); they still resume, and are written back as read."""
+    row = {"epoch": 3, "loss": 1.2, "acc": 0.5, "val_loss": 1.1, "val_acc": 0.42,
+           "lr": 0.01, "seconds": 9.5, "img_per_s": 120.0}
+    old = {"epoch": 3, "history": [row], "best_val_acc": 0.42, "best_epoch": 3,
+           "train_seconds": 9.5}
     state = TrainState.from_json(old)
-    assert (state.best_held_back_acc, state.best_epoch) == (0.42, 2)
+    assert (state.best_held_back_acc, state.best_epoch) == (0.42, 3)
+    assert (state.history[0].held_back_acc, state.history[0].held_back_loss) == (
+        0.42, 1.1)
     assert state.to_json() == old
+    assert list(state.to_json()["history"][0]) == list(row)  # same key order
+    new = HistoryRow.from_json({**row, "precision": "bf16"})
+    assert new.to_json() == {**row, "precision": "bf16"}
+
+
+def test_the_trainer_creates_every_field_callbacks_see_in_init():
+    """callbacks.Trainer is what the real trainer has from the start (no attribute
+    first appears in a later step)."""
+    trainer = _Trainer(TINY, None, RunDir("unused"), seed=0, max_steps_per_epoch=None,
+                       progress=False, overwrite=False,
+                       precision=Precision("fp32", "fp32", "asked for"), callbacks=[])
+    fields = set(Trainer.__annotations__) | {"metrics"}
+    assert {name for name in fields if not hasattr(trainer, name)} == set()
+    assert (trainer.commit, trainer.row, trainer.stop, trainer.trained) == (
+        None, None, False, False)
 
 
 class _FakeModel:
@@ -134,6 +157,22 @@ def test_commit_epoch_saves_weights_only_when_improved_and_keeps_epochs_from_one
     assert "\"tiny\"" in trainer.commit.config_path.read_text()  # the config, in it
 
 
+def test_an_averaged_commit_replaces_the_weights_and_keeps_the_checkpoint(tmp_path):
+    """commit_epoch: the same function saves a trained epoch and the average."""
+    trainer = _trainer(tmp_path)
+    _commit_epoch(CommitEpoch(), trainer, 1, improved=True)
+    first = trainer.commit
+    trainer.state.averaged = {"epochs": [1, 1], "held_back_acc": 0.6}
+    commit_epoch(trainer, weights={"W:0": np.full(3, 7.0, np.float32)})
+    run = RunDir(tmp_path)
+    assert trainer.commit.path.name == "epoch-001.1"  # a second commit of epoch 1
+    assert run.current_commit().state["averaged"]["epochs"] == [1, 1]
+    assert run.read_weights()["W:0"].tolist() == [7.0] * 3
+    checkpoint = "model.ckpt.index"
+    assert (trainer.commit.path / checkpoint).read_bytes() == b"index"
+    assert not first.path.exists()  # pruned: only the current commit stays
+
+
 def test_progress_prints_one_line_an_epoch_and_feeds_live_curves(capsys):
     seen = []
     progress = Progress(on_epoch_end=seen.append)
@@ -148,7 +187,7 @@ def test_progress_prints_one_line_an_epoch_and_feeds_live_curves(capsys):
         f"epoch 1/{TINY.num_epochs}: loss 1.000 acc 0.500 | held-back acc 0.250 | "
         "2s, 100 img/s",
     ]
-    assert seen == [[trainer.row]]
+    assert seen == [[trainer.row.to_json()]]  # as metrics.json stores it
 
 
 @pytest.fixture

@@ -42,7 +42,8 @@ def _conda_pip_list(environment: dict) -> list[str]:
 
 def test_pip_dependencies_match_pyproject(pyproject, environment):
     project = pyproject["project"]
-    wanted = _by_name(project["dependencies"] + project["optional-dependencies"]["train"])
+    extras = project["optional-dependencies"]
+    wanted = _by_name(project["dependencies"] + extras["train"])
     conda = _by_name(_conda_pip_list(environment))
     assert sorted(conda) == sorted(wanted), (
         f"only in environment.yml: {sorted(set(conda) - set(wanted))}; "

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emo_utils import evaluate, narrate
+from emo_utils import eval_entry, evaluate, narrate, scorecard, temperature
 from emo_utils.data import Dataset
 from emo_utils.evaluate import Evaluation
 from emo_utils.rundir import RunDir
@@ -21,6 +21,7 @@ class _FakePredictor:
     """Says 'happy' for bright faces, 'sad' for dark ones; records the TTA modes."""
 
     temperature = 1.0
+    engine = "onnx"
 
     def __init__(self):
         self.modes = []
@@ -98,6 +99,11 @@ def test_save_then_load_gives_the_same_numbers_and_no_faces(computed):
         for t in ev.tta
     )
     assert loaded.mistakes() is None
+    # which engine ran the network is kept, and notebook 03's headline says it
+    assert loaded.engine == "onnx"
+    from emo_utils import narrate
+
+    assert narrate.headline(loaded).endswith("The network ran on ONNX Runtime.")
     assert loaded.saliency() is None
     assert loaded.plot_pair_mistakes() is None
     assert [p.name for p in loaded.stored_figures()] == [
@@ -157,12 +163,12 @@ def test_one_path_saves_an_evaluation(computed, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(
         "emo_utils.data.load_data_or_demo", lambda path: (None, False, "data.")
     )
-    assert evaluate.run_eval(checkpoint=tmp_path, calibrate=False) == 0
-    _, message = evaluate.evaluate_or_load(tmp_path)
+    assert eval_entry.run_eval(checkpoint=tmp_path, calibrate=False) == 0
+    _, message = eval_entry.evaluate_or_load(tmp_path)
     assert saved == [ev, ev]
     assert narrate.split_caveat("PublicTest") in capsys.readouterr().out
     assert message.startswith("data. Wrote ")
-    evaluate.evaluate_or_load(tmp_path, smoke=True)
+    eval_entry.evaluate_or_load(tmp_path, smoke=True)
     assert len(saved) == 2  # smoke runs write nothing
 
 
@@ -170,7 +176,7 @@ def test_without_fer2013_the_stored_evaluation_is_loaded(monkeypatch):
     monkeypatch.setattr(
         "emo_utils.data.load_data_or_demo", lambda path: (None, True, "demo")
     )
-    ev, message = evaluate.evaluate_or_load(REPO / "checkpoints" / "alexnet48")
+    ev, message = eval_entry.evaluate_or_load(REPO / "checkpoints" / "alexnet48")
     assert not ev.holds_predictions
     assert "STORED evaluation of checkpoints/alexnet48" in message
 
@@ -190,7 +196,7 @@ def test_views(computed):
 
 def test_results_table_reads_anchors_from_file(computed):
     ev, _ = computed
-    anchors = evaluate.load_anchors()
+    anchors = scorecard.load_anchors()
     assert {a["accuracy"] for a in anchors} >= {0.712, 0.65}
     assert all(a["source"] for a in anchors)
     table = ev.results_table()
@@ -247,7 +253,7 @@ def test_calibrate_checkpoint_fits_on_the_held_back_slice_only(tmp_path, monkeyp
     usage = np.array(["Training"] * 100 + ["PublicTest"] * 100)
     dataset = Dataset(images, labels, usage, str(tmp_path / "x.csv"))
     RunDir(tmp_path).write_metrics({"seed": 0, "train_size": 80, "held_back_size": 20})
-    fitted = evaluate.calibrate_checkpoint(tmp_path, dataset)
+    fitted = temperature.calibrate_checkpoint(tmp_path, dataset)
     assert fitted.temperature > 1.5  # softened
     assert fitted.ece_after < fitted.ece_before
     stored = RunDir(tmp_path).read_calibration()
@@ -270,7 +276,7 @@ def test_a_refit_keeps_the_temperature_its_parent_fitted(tmp_path, monkeypatch):
     dataset = Dataset(np.zeros((4, 48, 48), np.uint8), np.zeros(4, np.int64),
                       np.array(["Training"] * 4), str(tmp_path / "x.csv"))
     with pytest.raises(ValueError, match="make eval"):
-        evaluate.calibrate_checkpoint(child.path, dataset)
+        temperature.calibrate_checkpoint(child.path, dataset)
     assert child.read_calibration() is None
 
     parent.write_calibration({
@@ -278,7 +284,7 @@ def test_a_refit_keeps_the_temperature_its_parent_fitted(tmp_path, monkeypatch):
         "objective": "brier", "brier_before": 0.5, "brier_after": 0.4,
         "nll_before": 1.0, "nll_after": 0.9, "ece_before": 0.1, "ece_after": 0.03,
     })
-    fitted = evaluate.calibrate_checkpoint(child.path, dataset)
+    fitted = temperature.calibrate_checkpoint(child.path, dataset)
     assert fitted.temperature == 1.4
     stored = child.read_calibration()
     assert stored["temperature"] == 1.4

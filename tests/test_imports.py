@@ -21,6 +21,8 @@ WITHOUT_TENSORFLOW = (
     "emo_utils.narrate",
     "emo_utils.curves",
     "emo_utils.evaluate",
+    "emo_utils.temperature",
+    "emo_utils.eval_entry",
     "emo_utils.scorecard",
     "emo_utils.recipes",
     "emo_utils.images",

@@ -25,7 +25,8 @@ from emo_utils.paths import SHIPPED_CHECKPOINT
 from tests.helpers import REPO, fer_faces, run_cli
 
 ASSETS = REPO / "emo_utils" / "assets"
-BLOCK_TF = "import sys\nsys.modules['tensorflow'] = None\nsys.modules['tflearn'] = None\n"
+BLOCK_TF = ("import sys\nsys.modules['tensorflow'] = None\n"
+            "sys.modules['tflearn'] = None\n")
 
 
 def _python(code: str, block_tf: bool = False) -> subprocess.CompletedProcess:
@@ -156,7 +157,8 @@ def test_the_graph_is_cached_and_stamped(tmp_path, faces):
     before = cached.stat().st_mtime_ns
     again = load_predictor(run)  # reads the cache, builds nothing
     assert cached.stat().st_mtime_ns == before
-    np.testing.assert_array_equal(first.predict_faces(faces), again.predict_faces(faces))
+    np.testing.assert_array_equal(first.predict_faces(faces),
+                                  again.predict_faces(faces))
 
 
 def test_a_stale_graph_is_rebuilt_not_trusted(tmp_path, faces):
@@ -227,7 +229,8 @@ def test_export_writes_a_standalone_model(tmp_path, faces):
     out = tmp_path / "emotion.onnx"
     code, stdout, stderr = run_cli("export", "--out", out)
     assert code == 0, stderr
-    assert "wrote" in stdout and out.exists()
+    assert "wrote" in stdout
+    assert out.exists()
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     meta = session.get_modelmeta().custom_metadata_map
     assert meta["emotions"] == "angry,disgust,fear,happy,sad,surprise,neutral"
@@ -266,3 +269,62 @@ def test_from_weights_runs_either_engine(faces):
 
 def test_missing_engine_is_an_import_error():
     assert issubclass(MissingEngine, ImportError)
+
+
+def test_the_readme_snippet_runs_with_onnxruntime_alone(tmp_path):
+    """README, "Use the model elsewhere": export, then its Python block as written,
+    in a process that imports no emo_utils."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Use the model elsewhere", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "emo_utils" not in snippet
+    code, _, stderr = run_cli("export", "--out", tmp_path / "alexnet48.onnx")
+    assert code == 0, stderr
+    shutil.copy(ASSETS / "sample_face_happy.png", tmp_path / "face.png")
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    label, confidence = done.stdout.split()
+    assert label == "happy"
+    assert 0.5 < float(confidence) <= 1.0
+
+
+def test_without_onnx_a_missing_graph_says_how_to_build_it(tmp_path):
+    run = _copy_run(tmp_path)  # no model.onnx: it must be built, which needs onnx
+    done = _python(f"""
+        import sys
+        sys.modules['onnx'] = None
+        from emo_utils.infer import load_predictor
+        from emo_utils.infer.checkpoint import MissingEngine
+        try:
+            load_predictor({str(run)!r})
+        except MissingEngine as err:
+            print(err)
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "building the ONNX graph needs the `onnx` package" in done.stdout
+    assert "pip install onnx" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_shipped_model_agrees_on_all_of_public_test():
+    """Both engines on every PublicTest face, as the predictor reads them (flip, T):
+    at least 99.9% the same labels, accuracy and ECE unchanged."""
+    from emo_utils.data import load_fer2013
+    from emo_utils.metrics import summarize_predictions
+    from tests.requires import require_shared_data
+
+    data = require_shared_data("fer2013.csv.gz")
+    images, labels = load_fer2013(data, progress=False).split("PublicTest")
+    assert len(labels) == 3589
+    scores, preds = {}, {}
+    for engine in ("onnx", "tf"):
+        predictor = load_predictor(engine=engine)
+        probs = predictor.predict_faces(images)
+        preds[engine] = probs.argmax(1)
+        scores[engine] = summarize_predictions(labels, probs)
+        predictor.close()
+    assert np.mean(preds["onnx"] == preds["tf"]) >= 0.999
+    assert scores["onnx"].accuracy == pytest.approx(scores["tf"].accuracy, abs=5e-4)
+    assert scores["onnx"].ece == pytest.approx(scores["tf"].ece, abs=5e-4)
+    assert scores["onnx"].accuracy == pytest.approx(0.7038, abs=5e-4)  # metrics.json

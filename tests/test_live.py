@@ -3,10 +3,13 @@ without a browser, a widget or the network."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from emo_utils import EMOTIONS
+from emo_utils.faces import FaceCrop
 from emo_utils.predict import Prediction
 from emo_utils.webcam import (
     CHOSEN_COLOR,
@@ -19,6 +22,7 @@ from emo_utils.webcam import (
     picture_html,
     sparkline_html,
 )
+from emo_utils.webcam.html_view import SPARK_GUTTER
 
 FPS = 15.0
 HAPPY, NEUTRAL, SAD = (EMOTIONS.index(e) for e in ("happy", "neutral", "sad"))
@@ -26,8 +30,9 @@ HAPPY, NEUTRAL, SAD = (EMOTIONS.index(e) for e in ("happy", "neutral", "sad"))
 
 def pred(probs, box=(200, 120, 160, 160), n_faces=1, angle=0.0) -> Prediction:
     probs = np.asarray(probs, np.float32)
-    return Prediction(probs, EMOTIONS[int(probs.argmax())], box, n_faces,
-                      np.zeros((48, 48), np.uint8), 0.01, "", angle, "blazeface")
+    crop = FaceCrop(np.zeros((48, 48), np.uint8), box, n_faces, n_faces == 0, angle,
+                    "blazeface")
+    return Prediction(probs, EMOTIONS[int(probs.argmax())], crop, 0.01)
 
 
 def held(top: int, second: int, rng, margin: float = 0.08) -> np.ndarray:
@@ -191,7 +196,22 @@ def test_sparkline_draws_a_line_per_emotion_and_the_top_as_bands():
     assert "the last 10 seconds" in svg
     bands = svg.split("height='8' fill='")[1:]
     assert [b[:7] for b in bands] == ["#d62728", "#9467bd"]  # happy, then sad
-    assert "x='16.0' y='66' width='256.0'" in svg  # happy until the first sad point
+    assert "x='44.5' y='66' width='232.0'" in svg  # happy until the first sad point
+
+
+def test_sparkline_labels_sit_left_of_every_line():
+    """The 100% and 50% labels are readable: in a gutter no line or band enters."""
+    times = np.linspace(0, 10, 300)  # ten seconds at 30 frames/s
+    probs = np.random.default_rng(0).dirichlet(np.ones(7), len(times))
+    svg = sparkline_html(times, probs, now=times[-1])
+    labels = re.findall(r"<text class='emo-spark-axis' x='([\d.]+)'[^>]*"
+                        r"text-anchor='end'[^>]*>([^<]+)<", svg)
+    assert [text for _, text in labels] == ["100%", "50%"]
+    xs = [int(point.split(",")[0]) for line in re.findall(r"points='([^']+)'", svg)
+          for point in line.split()]
+    bands = [float(x) for x in re.findall(r"<rect x='([\d.]+)' y='66'", svg)]
+    assert min(xs + bands) >= SPARK_GUTTER  # nothing drawn in the labels' gutter
+    assert all(float(x) <= SPARK_GUTTER for x, _ in labels)  # labels end before it
 
 
 def test_vs_code_gets_one_sentence_pointing_elsewhere():

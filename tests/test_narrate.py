@@ -54,6 +54,16 @@ def test_training_gap_finds_where_training_pulls_away():
     assert narrate.training_gap(curves.overfit_gap(None), "z") == "z: no history."
 
 
+def test_training_curves_plot_the_stored_held_back_numbers():
+    """metrics.json names them val_loss/val_acc; the dashed lines are those."""
+    hist = [{"epoch": 1, "loss": 1.5, "acc": 0.40, "val_loss": 1.4, "val_acc": 0.35},
+            {"epoch": 2, "loss": 1.2, "acc": 0.50, "val_loss": 1.3, "val_acc": 0.45}]
+    ax_loss, ax_acc = curves.plot_history({"run": hist}).axes
+    assert ax_loss.lines[1].get_ydata() == pytest.approx([1.4, 1.3])
+    assert ax_acc.lines[1].get_ydata() == pytest.approx([35.0, 45.0])
+    assert ax_acc.lines[0].get_ydata() == pytest.approx([40.0, 50.0])
+
+
 def test_balance_sentences():
     images = np.zeros((3, 48, 48), np.uint8)
     ds = Dataset(images, np.array([0, 0, 3]), np.array(["Training"] * 3), "t")

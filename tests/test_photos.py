@@ -79,12 +79,12 @@ def test_rows_are_written_as_they_go_and_ctrl_c_keeps_them(predictor, folder,
                                                            tmp_path):
     calls = []
 
-    class StopsOnSecond:
-        def predict_all(self, path, **kwargs):
-            calls.append(path)
+    class StopsOnSecond:  # the network of the second photo is interrupted
+        def predict_faces(self, faces, **kwargs):
+            calls.append(faces)
             if len(calls) == 2:
                 raise KeyboardInterrupt
-            return predictor.predict_all(path, **kwargs)
+            return predictor.predict_faces(faces, **kwargs)
 
     out = tmp_path / "rows.csv"
     result = predict_photos([folder / "happy.jpg", folder / "neutral.png",

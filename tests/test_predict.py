@@ -77,7 +77,15 @@ def test_no_face_and_centre_crop(predictor):
     assert not pred.found
     assert (pred.label, pred.box, pred.n_faces) == ("", None, 0)
     np.testing.assert_array_equal(pred.probs, np.zeros(7))
-    assert "No face found" in pred.message
+    # from Python the message names the argument, not the app's checkbox
+    assert pred.message == (
+        "No face found. Use a picture where the face is visible, upright and well "
+        "lit, or pass centre_if_no_face=True to classify the centre of the image.")
+    from emo_utils.webcam.describe import faces_note
+
+    assert faces_note([pred]) == (
+        "No face found. Face the camera in good light, or switch on 'Predict on the "
+        "centre when no face is found'.", "warn")
     centre = predictor.predict(scene, centre_if_no_face=True)
     assert centre.found
     assert centre.box == (40, 0, 240, 240)

@@ -140,7 +140,7 @@ def test_bad_checkpoints_get_clear_errors(tmp_path, data):
         EmotionPredictor.from_checkpoint(tmp_path / "missing")
     wrong = dataclasses.replace(TINY, layers=TINY.layers[:1] + TINY.layers[2:])
     with pytest.raises(CheckpointError, match="another architecture"):
-        EmotionPredictor(wrong, load_weights(tmp_path / "weights.npz"))
+        EmotionPredictor.from_weights(wrong, load_weights(tmp_path / "weights.npz"))
     raw = (tmp_path / "weights.npz").read_bytes()
     (tmp_path / "weights.npz").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(CheckpointError, match="damaged or truncated"):

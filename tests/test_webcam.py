@@ -67,7 +67,7 @@ def test_camera_widget_traits():
                  "round_trip_ms", "camera_on"):
         assert name in state
     assert (cam.frame_id, cam.ack_id, cam.live, cam.autostart) == (0, 0, False, False)
-    assert cam.fps >= 10  # live mode asks for what the kernel sustains
+    assert cam.fps == webcam.LIVE_FPS == 30  # stale frames are dropped anyway
     assert cam.live_width < cam.width  # live frames are smaller than snapshots
 
 
@@ -79,6 +79,19 @@ def test_camera_acks_each_frame_and_keeps_no_copy():
     assert seen == ["data:image/jpeg;base64,AAAA"]
     assert cam.ack_id == 1
     assert cam.frame == ""
+
+
+def test_the_ack_and_the_cleared_frame_go_back_in_one_message(monkeypatch):
+    """Per live frame the kernel sends the browser as few messages as it can: the
+    ack and the cleared frame travel together."""
+    cam = CameraWidget(on_frame=lambda frame: None, autostart=False)
+    sent = []
+    monkeypatch.setattr(cam, "send_state", lambda key=None: sent.append(
+        {key} if isinstance(key, str) else set(key)))
+    cam.frame = "data:image/jpeg;base64,AAAA"
+    sent.clear()
+    cam.frame_id = 3
+    assert [keys for keys in sent if keys != {"frame_id"}] == [{"frame", "ack_id"}]
 
 
 def test_camera_acks_even_when_the_handler_fails():
@@ -373,3 +386,60 @@ def test_live_frames_are_smoothed_and_drawn_as_a_timeline(app, face_frame):
     assert bar_probs(app.bars.value) == pytest.approx(raw.probs, abs=1e-3)
     app.handle_frame(face_frame)  # a snapshot: no timeline, tracks start afresh
     assert app.timeline.value == ""
+
+
+def load_app_config():
+    """app/voila.py as a module (Voila reads it as a config file)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "app" / "voila.py"
+    spec = importlib.util.spec_from_file_location("app_voila", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_app_page_cap_comes_from_memory():
+    voila = load_app_config()
+    assert voila.page_cap(free_mb=22_000, kernel_mb=350) == voila.MAX_PAGES == 12
+    assert voila.page_cap(free_mb=4_000, kernel_mb=350) == 8  # (4000 - 1024) // 350
+    assert voila.page_cap(free_mb=4_000, kernel_mb=1000) == 2  # TensorFlow kernels
+    assert voila.page_cap(free_mb=500, kernel_mb=350) == 1  # always one page
+    with pytest.raises(ValueError, match="EMO_APP_KERNEL_MB must be positive"):
+        voila.page_cap(free_mb=4_000, kernel_mb=0)
+    assert voila.max_kernels({"EMO_APP_MAX_KERNELS": "3"}) == 3  # tests set it
+    free = voila.available_mb()
+    assert 0 < free < 2**40
+    assert voila.max_kernels({"EMO_APP_KERNEL_MB": "350"}) == voila.page_cap(
+        voila.available_mb(), 350)
+    assert voila.max_kernels({}) == voila.page_cap(voila.available_mb(),
+                                                   voila.KERNEL_MB)
+
+
+def test_the_app_loads_only_the_front_end_it_needs_and_pings_no_websocket():
+    """Voila's config: the widget managers and anywidget, no other lab extension
+    (Notebook 7's fails in Voila's JupyterLab core); no ping whose timeout tornado
+    refuses (see app/voila.py)."""
+    from traitlets.config import Config
+
+    voila = load_app_config()
+    c = Config()
+    voila.configure(c)
+    assert sorted(c.VoilaConfiguration.extension_allowlist) == [
+        "@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8",
+        "anywidget"]
+    assert c.Voila.tornado_settings == {"ws_ping_interval": 0}
+    assert c.KernelManager.transport == "ipc"
+    assert c.CappedKernelManager.max_kernels >= 1
+    assert c.MappingKernelManager.cull_connected is False
+
+
+def test_a_live_frame_is_timed_stage_by_stage(app, face_frame):
+    stages = webcam.time_live_frame(app, face_frame, runs=2, warmup=3)
+    assert {"frame_ms", "decode_ms", "finder_ms", "network_ms", "draw_ms",
+            "encode_ms"} <= set(stages)
+    assert all(stages[k] > 0 for k in stages if k.endswith("_ms"))
+    assert stages["faces"] == 1
+    assert stages["history_points"] == 3 + 2  # warm-up and timed frames: one face
+    assert app.session.frame.live

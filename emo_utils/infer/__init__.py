@@ -1,5 +1,6 @@
 """A face to probabilities, with no TensorFlow: the checkpoint, the network engines,
-the predictor and the record it returns.
+the predictor, the record of each face (``Prediction``) and the one pipeline every
+picture goes through (``analyse_frames``: find, classify, track, smooth).
 
 ``load_predictor()`` builds the predictor every path uses (photos, video, webcam, app,
 evaluation). Its network runs on ONNX Runtime from a graph built from the checkpoint's
@@ -9,17 +10,22 @@ evaluation). Its network runs on ONNX Runtime from a graph built from the checkp
 
 from .checkpoint import Checkpoint, CheckpointError, load_config, load_weights
 from .load import ENGINES, load_network
-from .prediction import Prediction
+from .pipeline import FaceSearch, FrameFaces, analyse_frames
+from .prediction import FACE_COLUMNS, Prediction
 from .predictor import DEFAULT_TTA, TTA_MODES, EmotionPredictor, load_predictor
 
 __all__ = [
     "DEFAULT_TTA",
     "ENGINES",
+    "FACE_COLUMNS",
     "TTA_MODES",
     "Checkpoint",
     "CheckpointError",
     "EmotionPredictor",
+    "FaceSearch",
+    "FrameFaces",
     "Prediction",
+    "analyse_frames",
     "load_config",
     "load_network",
     "load_predictor",

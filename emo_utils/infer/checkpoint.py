@@ -23,6 +23,9 @@ from ..recipes import ModelConfig
 from ..rundir import RunDir
 
 LFS_POINTER = b"version https://git-lfs"
+# The version of the ONNX graph onnx_graph writes: bump it when that graph changes,
+# and every cached model.onnx (stamped with it) is rebuilt.
+GRAPH_VERSION = 1
 
 
 class CheckpointError(RuntimeError):

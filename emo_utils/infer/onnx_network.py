@@ -14,10 +14,14 @@ import threading
 import numpy as np
 
 from .._files import atomic_write_bytes
-from .checkpoint import Checkpoint, CheckpointError, MissingEngine, check_weights_fit
+from .checkpoint import (
+    GRAPH_VERSION,
+    Checkpoint,
+    CheckpointError,
+    MissingEngine,
+    check_weights_fit,
+)
 
-# Bump when onnx_graph's output changes: every cached model.onnx is then rebuilt.
-GRAPH_VERSION = 1
 MODEL_FILE = "model.onnx"  # the cached graph in a run folder
 FINGERPRINT_KEY = "emo_utils.fingerprint"
 VERSION_KEY = "emo_utils.graph_version"

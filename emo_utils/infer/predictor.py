@@ -11,29 +11,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from ..faces import FaceFinder, get_finder, is_blank
-from ..images import load_image, to_gray
-from ..labels import FACE_SIZE, NUM_CLASSES
+from ..faces import FaceFinder, get_finder
+from ..images import load_image
+from ..labels import ENGINE_NAMES, FACE_SIZE, NUM_CLASSES
 from ..paths import relative_to_repo
 from ..preprocess import to_model_input
 from ..recipes import ModelConfig
 from ..rundir import RunDir
 from .checkpoint import Checkpoint, CheckpointError
 from .load import Network, load_network
-from .prediction import Prediction, from_crops, no_face
+from .pipeline import DEFAULT_TTA, FaceSearch, analyse_frames
+from .prediction import Prediction
 from .probs import calibrated_probs
 
 TTA_VIEWS = {None: 1, "flip": 2, "shift": 10}  # what _views makes of each face
 TTA_MODES = tuple(TTA_VIEWS)  # (None, "flip", "shift")
-# What faces and photos get unless the caller asks otherwise: the mirror image too.
-# alexnet48: +1.3 points on PublicTest, and the temperature is fitted on these
-# flip-averaged logits (ECE 0.011 with flips, 0.022 on one view).
-DEFAULT_TTA = "flip"
 
 
 class EmotionPredictor:
@@ -205,17 +203,16 @@ class EmotionPredictor:
 
         Same arguments as ``predict``. With no face the list holds one prediction
         with ``found == False`` (its message says why), so ``[0]`` always exists.
-        All faces go through the network in one batch.
+        All faces go through the network in one batch: the one-frame case of
+        ``pipeline.analyse_frames``, untracked.
         """
         start = time.perf_counter()
         image = load_image(image)
         finder = self.finder if finder is None else get_finder(finder)
-        crops = finder.crop(image, channels, centre_if_no_face)
-        if not crops:
-            blank = centre_if_no_face and is_blank(to_gray(image, channels))
-            return [no_face(time.perf_counter() - start, blank)]
-        probs = self.predict_faces(np.stack([c.face for c in crops]), tta=tta)
-        return from_crops(crops, probs, time.perf_counter() - start)
+        search = FaceSearch(finder, channels, centre_if_no_face)
+        [(_, _, preds)] = analyse_frames([(0, 0.0, image)], self, search, tta=tta)
+        seconds = time.perf_counter() - start  # decoding too
+        return [replace(p, seconds=seconds) for p in preds]
 
     def _run(self, x: np.ndarray, batch_size: int) -> np.ndarray:
         out = [self.network.logits(x[i : i + batch_size])
@@ -224,9 +221,6 @@ class EmotionPredictor:
 
     def close(self) -> None:
         self.network.close()
-
-
-ENGINE_NAMES = {"onnx": "ONNX Runtime", "tf": "TensorFlow"}
 
 
 def load_predictor(

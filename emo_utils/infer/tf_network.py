@@ -14,9 +14,9 @@ from .checkpoint import MissingEngine, check_weights_fit
 
 def _import_tensorflow():
     try:
-        from .. import _compat  # noqa: F401  (patches numpy, PIL and TF first)
         import tensorflow as tf
 
+        from .. import _compat  # noqa: F401  (patches numpy, PIL and TF first)
         from ..model import build_network, model_variables
     except ImportError as err:
         raise MissingEngine(

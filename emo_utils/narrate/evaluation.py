@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..labels import EMOTIONS, TTA_NAMES
+from ..labels import EMOTIONS, ENGINE_NAMES, TTA_NAMES
 from ..paths import relative_to_repo
 
 if TYPE_CHECKING:
@@ -81,6 +81,8 @@ def headline(ev: Scorecard) -> str:
         f"and macro-F1 {s.macro_f1:.3f}. The weakest class is {worst} "
         f"(F1 {s.per_class[worst]['f1']:.2f})."
     )
+    if ev.engine:
+        text += f" The network ran on {ENGINE_NAMES.get(ev.engine, ev.engine)}."
     if not ev.tta:
         return text
     best = max(ev.tta, key=lambda t: t.accuracy)

@@ -10,6 +10,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from ..labels import TTA_NAMES
+from ..train_state import HistoryRow
 
 if TYPE_CHECKING:
     from ..curves import Gap
@@ -19,15 +20,15 @@ def training_run(metrics: dict[str, Any] | None, label: str = "this run") -> str
     """One sentence on a run, from its metrics.json."""
     if not metrics or not metrics.get("history"):
         return f"{label}: not trained on this machine yet."
-    last = metrics["history"][-1]  # val_acc: the held-back slice's (TFLearn's name)
+    last = HistoryRow.from_json(metrics["history"][-1])
     parent = PurePath(metrics.get("init_from") or "").name
     text = (
         f"{label}: {metrics['epochs_run']} epoch(s)"
         f"{' from the weights of ' + parent if parent else ''} in "
         f"{metrics['train_seconds'] / 60:.0f} min ({metrics['img_per_s']:.0f} img/s); "
-        f"training-batch accuracy {100 * last['acc']:.1f}%, held-back "
-        f"{100 * last['val_acc']:.1f}% (best {100 * metrics['best_held_back_acc']:.1f}%"
-        f" at epoch {metrics['best_epoch']})"
+        f"training-batch accuracy {100 * last.acc:.1f}%, held-back "
+        f"{100 * last.held_back_acc:.1f}% (best "
+        f"{100 * metrics['best_held_back_acc']:.1f}% at epoch {metrics['best_epoch']})"
     )
     if metrics.get("averaged"):
         first, final = metrics["averaged"]["epochs"]

@@ -43,7 +43,7 @@ from .session import (
     FrameError,
     LiveSession,
 )
-from .timing import time_snapshot
+from .timing import time_live_frame, time_snapshot
 from .widget import LIVE_FPS, VSCODE_MESSAGE, CameraWidget
 
 __all__ = [
@@ -55,5 +55,6 @@ __all__ = [
     "describe_predictions", "draw_overlay", "face_tags", "faces_note", "group_frame",
     "group_photo", "hard_face_examples", "overlay", "picture_html", "place_tags",
     "plot_hard_faces", "plot_prediction", "plot_predictions", "probability_bars_html",
-    "sample_frame", "sparkline_html", "time_snapshot", "to_jpeg",
+    "sample_frame", "sparkline_html", "time_live_frame", "time_snapshot",
+    "to_jpeg",
 ]

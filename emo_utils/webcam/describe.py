@@ -6,9 +6,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ..infer.prediction import NO_FACE_MESSAGE, Prediction
 from ..labels import EMOTIONS
-from ..infer.prediction import Prediction
 
+# The predictor's no-face message names its Python argument; the app names its checkbox.
+APP_NO_FACE = ("No face found. Face the camera in good light, or switch on 'Predict on "
+               "the centre when no face is found'.")
 LIVE_HINT = (" Live mode takes one quick look; Snapshot also tries the slower "
              "rescue passes.")
 
@@ -24,7 +27,8 @@ def faces_note(preds: Sequence[Prediction], chosen: int = 0,
     ``fast_only``: the rescue passes were skipped (live mode)."""
     first = preds[0]
     if not first.found:
-        return first.message + (LIVE_HINT if fast_only else ""), "warn"
+        text = APP_NO_FACE if first.message == NO_FACE_MESSAGE else first.message
+        return text + (LIVE_HINT if fast_only else ""), "warn"
     if first.n_faces == 0:  # the centre square
         return first.message, "warn"
     if len(preds) > 1:

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..labels import EMOTIONS
 from ..infer.prediction import Prediction
+from ..labels import EMOTIONS
 from .describe import count_faces
 from .overlay import face_tags, overlay
 

@@ -15,13 +15,14 @@ import numpy as np
 import numpy.typing as npt
 
 from ..images import to_jpeg
-from ..labels import EMOTIONS
 from ..infer.prediction import Prediction
+from ..labels import EMOTIONS
 from .overlay import FaceMark, overlay
 
 VIEW_WIDTH = 320  # px of the result picture
 GROUP_VIEW_WIDTH = 480  # px of the result picture with three faces or more
 SPARK_HEIGHT = 64  # px of the timeline's plot area
+SPARK_GUTTER = 30  # px left of it for the 100% and 50% labels
 # one colour per emotion, in EMOTIONS order: matplotlib's tab10 (as plots.PALETTE)
 EMOTION_COLORS = dict(zip(EMOTIONS, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                      "#9467bd", "#8c564b", "#e377c2"), strict=True))
@@ -114,21 +115,28 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
                    span_s: float = 10.0, title: str = "") -> str:
     """The last ``span_s`` seconds of one face's probabilities (``times`` (T,) in
     seconds, ``probs`` (T,7)) as an inline SVG: a line per emotion in its colour, the
-    top emotion as a coloured band underneath. Empty for fewer than two points."""
+    top emotion as a coloured band underneath. Empty for fewer than two points.
+
+    The 100% and 50% labels sit in a gutter left of the plot, where no line crosses
+    them."""
     times, probs = np.asarray(times, float), np.asarray(probs, float)
     if len(times) < 2:
         return ""
-    w, h, band = VIEW_WIDTH, SPARK_HEIGHT, 8
-    xs = w - (now - times) / span_s * w
-    lines = [f"<rect x='0' y='0' width='{w}' height='{h}' fill='#fafafa' "
-             "stroke='#ddd'/>"]
-    lines.append(f"<line x1='0' x2='{w}' y1='{h / 2 + 1:.1f}' y2='{h / 2 + 1:.1f}' "
-                 "stroke='#ddd' stroke-dasharray='3 3'/>")  # 50%
-    lines += [f"<text x='3' y='{y:.0f}' font-size='9' fill='#999'>{text}</text>"
-              for y, text in ((10, "100%"), (h / 2 - 1, "50%"))]
+    w, h, band, left = VIEW_WIDTH, SPARK_HEIGHT, 8, SPARK_GUTTER
+    xs = w - (now - times) / span_s * (w - left)
+    keep = _one_per_pixels(xs)
+    xs, probs = xs[keep], probs[keep]
+    lines = [f"<rect x='{left}' y='0' width='{w - left}' height='{h + 2}' "
+             "fill='#fafafa' stroke='#ddd'/>",
+             f"<line x1='{left}' x2='{w}' y1='{h / 2 + 1:.1f}' y2='{h / 2 + 1:.1f}' "
+             "stroke='#ddd' stroke-dasharray='3 3'/>"]  # 50%
+    lines += [f"<text class='emo-spark-axis' x='{left - 3}' y='{y:.0f}' "
+              "font-size='9' fill='#777' text-anchor='end' "
+              f"dominant-baseline='middle'>{text}</text>"
+              for y, text in ((5, "100%"), (h / 2 + 1, "50%"))]
     top = probs.argmax(axis=1)
     lines += _spark_lines(xs, probs, h, top[-1])
-    lines += _spark_bands(xs, top, h + 2, band)
+    lines += _spark_bands(xs, top, h + 2, band, left)
     legend = " ".join(
         f"<span style='color:{EMOTION_COLORS[n]};font-weight:"
         f"{'bold' if i == top[-1] else 'normal'}'>{n}</span>"
@@ -139,18 +147,32 @@ def sparkline_html(times: npt.ArrayLike, probs: npt.ArrayLike, now: float,
             f"<svg width='{w}' height='{h + band + 2}' viewBox='0 0 {w} {h + band + 2}'"
             f" role='img' aria-label='emotions over the last {span_s:g} s'"
             f" style='display:block'>{''.join(lines)}</svg>"
-            "<div style='display:flex;justify-content:space-between;color:#999'>"
+            "<div style='display:flex;justify-content:space-between;color:#999;"
+            f"padding-left:{left}px'>"
             f"<span>−{span_s:g} s</span><span>now</span></div>"
             f"<div style='line-height:1.3'>{legend}</div></div>")
 
 
+def _one_per_pixels(xs: np.ndarray, px: float = 2.0) -> np.ndarray:
+    """Indices of the points to draw: the last of each ``px``-wide column of x, so a
+    line has at most one point every ``px`` pixels (the newest always kept).
+
+    Why: at 30 frames/s ten seconds are 300 points on 290 pixels; half of them are
+    the same to the eye and cost the browser a redraw on every frame."""
+    column = np.floor(np.asarray(xs) / px)
+    return np.flatnonzero(np.append(np.diff(column) != 0, True))
+
+
 def _spark_lines(xs: np.ndarray, probs: np.ndarray, h: int, top: int) -> list[str]:
-    """One SVG polyline per emotion, ``top`` drawn bolder; whole pixels."""
+    """One SVG polyline per emotion, ``top`` drawn bolder; whole pixels.
+
+    Why one string join over all points: at 30 frames/s a face has 300 points of
+    history, redrawn on every frame."""
     ys = np.rint(h * (1 - probs) + 1).astype(int)
-    xs = np.rint(xs).astype(int)
+    xs = np.rint(xs).astype(int).astype(str)
     out = []
     for i, name in enumerate(EMOTIONS):
-        points = " ".join(f"{x},{y}" for x, y in zip(xs, ys[:, i], strict=True))
+        points = " ".join(np.char.add(np.char.add(xs, ","), ys[:, i].astype(str)))
         out.append(f"<polyline class='emo-spark-line' data-emotion='{name}' "
                    f"points='{points}' fill='none' stroke='{EMOTION_COLORS[name]}' "
                    f"stroke-width='{2.2 if i == top else 1.2}' "
@@ -158,16 +180,18 @@ def _spark_lines(xs: np.ndarray, probs: np.ndarray, h: int, top: int) -> list[st
     return out
 
 
-def _spark_bands(xs: np.ndarray, top: np.ndarray, y: int, band: int) -> list[str]:
+def _spark_bands(xs: np.ndarray, top: np.ndarray, y: int, band: int,
+                 left: float = 0.0) -> list[str]:
     """The top emotion over time as coloured SVG bands, one per unbroken run; each
-    point's colour lasts until the next point (the last one's until now)."""
+    point's colour lasts until the next point (the last one's until now); nothing
+    left of ``left`` (the labels' gutter)."""
     change = np.flatnonzero(np.diff(top)) + 1
     starts = np.concatenate([[0], change])
     ends = np.concatenate([change, [len(xs)]])
     edges = np.append(xs, VIEW_WIDTH)
     out = []
     for a, b in zip(starts, ends, strict=True):
-        x0, x1 = max(0.0, edges[a]), edges[b]
+        x0, x1 = max(left, edges[a]), edges[b]
         if x1 > x0:
             out.append(f"<rect x='{x0:.1f}' y='{y}' width='{x1 - x0:.1f}' "
                        f"height='{band}' fill='{EMOTION_COLORS[EMOTIONS[top[a]]]}'/>")

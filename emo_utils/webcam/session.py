@@ -10,15 +10,16 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from ..images import as_image_bytes, read_image
-from ..labels import EMOTIONS
+from ..infer.pipeline import FaceSearch, analyse_frames, follow, is_face
 from ..infer.prediction import Prediction
 from ..infer.predictor import EmotionPredictor
+from ..labels import EMOTIONS
 from ..smoothing import TAU, ProbabilitySmoother
 from ..tracking import FaceTracker
 from .html_view import jpeg_data_url
@@ -42,8 +43,6 @@ class Frame:
     image: npt.NDArray[np.uint8]
     url: str  # a data URL to show it
     faces: list[Prediction]
-    raw: list[Prediction]
-    keys: list[int | None]
     time_s: float
     seconds: float  # decoding + detection + network
     source: str = "camera"
@@ -53,6 +52,16 @@ class Frame:
     @property
     def size(self) -> tuple[int, int]:
         return self.image.shape[1], self.image.shape[0]
+
+    @property
+    def raw(self) -> list[Prediction]:
+        """The faces with the network's own probabilities (unsmoothed)."""
+        return [p.unsmoothed() for p in self.faces]
+
+    @property
+    def keys(self) -> list[int | None]:
+        """Each face's track (None outside live mode)."""
+        return [p.track_key for p in self.faces]
 
 
 def read_frame(data: str | bytes, source: str = "camera"
@@ -116,39 +125,43 @@ class LiveSession:
         start = time.perf_counter()
         raw, image = read_frame(data, source)
         finder = "live" if finder is None and live else finder
-        preds = self.predictor.predict_all(image, tta=tta, finder=finder,
-                                           centre_if_no_face=centre_if_no_face)
+        t = self.clock() if time_s is None else time_s
+        search = FaceSearch(self.predictor.finder if finder is None else finder,
+                            centre_if_no_face=centre_if_no_face)
+        [(_, _, faces)] = analyse_frames(
+            [(source, t, image)], self.predictor, search, tta=tta,
+            tracker=self.tracker if live else None,
+            smoother=self.smoother if live else None)
         seconds = time.perf_counter() - start
+        self._after(faces, t, live)
         url = data if isinstance(data, str) and data.startswith("data:image/") \
             else jpeg_data_url(image)
-        shown, keys = self.update(preds, time_s, live)
-        self.frame = Frame(raw, image, url, shown, list(preds), keys,
-                           self.clock() if time_s is None else time_s, seconds,
-                           source, live, finder == "live")
+        self.frame = Frame(raw, image, url, faces, t, seconds, source, live,
+                           finder == "live")
         return self.frame
 
     def update(self, preds: Sequence[Prediction], time_s: float | None = None,
                live: bool = True) -> tuple[list[Prediction], list[int | None]]:
-        """Track and smooth one frame's predictions (largest first): the predictions
-        to show, and each one's track key (None when not tracked)."""
-        found = [p for p in preds if p.found and p.box is not None]
+        """Track and smooth one frame's predictions (largest first), made
+        elsewhere: the predictions to show, and each one's track key (None when not
+        tracked). ``analyse`` does the same through ``analyse_frames``."""
+        t = self.clock() if time_s is None else time_s
+        shown = follow(preds, self.tracker, self.smoother, t) if live else list(preds)
+        self._after(shown, t, live)
+        return shown, [p.track_key if live else None for p in shown]
+
+    def _after(self, shown: list[Prediction], t: float, live: bool) -> None:
+        """Keep the tracked faces' history and the chosen face; a frame not live (a
+        snapshot, upload or sample) starts a new scene."""
+        found = [p for p in shown if is_face(p)]
         if not live:
             self.reset()
             self._rechoose([None] * len(found))
-            return list(preds), [None] * len(preds)
-        t = self.clock() if time_s is None else time_s
-        tracks = self.tracker.update([p.box for p in found])
-        shown, keys = [], []
-        for pred, track in zip(found, tracks, strict=True):
-            probs = self.smoother.update(track.key, pred.probs, t)
-            self._history.setdefault(track.key, deque()).append((t, probs))
-            label = EMOTIONS[int(probs.argmax())]
-            shown.append(replace(pred, probs=probs, label=label))
-            keys.append(track.key)
+            return
+        for pred in found:
+            self._history.setdefault(pred.track_key, deque()).append((t, pred.probs))
         self._trim(t)
-        self._rechoose(keys)
-        rest = [p for p in preds if not (p.found and p.box is not None)]
-        return shown + rest, keys + [None] * len(rest)
+        self._rechoose([p.track_key for p in found])
 
     def history(self, key: int | None) -> tuple[npt.NDArray[np.float64],
                                                npt.NDArray[np.float32]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-LIVE_FPS = 15.0  # live mode's cap; a slower kernel gets fewer, fresh frames
+LIVE_FPS = 30.0  # live mode's cap; a slower kernel gets fewer, fresh frames
 # What webcam.js shows where the front end refuses the camera to widgets.
 VSCODE_MESSAGE = (
     "VS Code's notebook view does not give widgets the camera "
@@ -55,9 +55,10 @@ class CameraWidget(anywidget.AnyWidget):
         self.observe(self._frame_arrived, names="frame_id")
 
     def _frame_arrived(self, change: dict) -> None:
-        frame, self.frame = self.frame, ""  # keep no copy in the widget state
         try:
-            if frame and self.on_frame is not None:
-                self.on_frame(frame)
+            if self.frame and self.on_frame is not None:
+                self.on_frame(self.frame)
         finally:
-            self.ack_id = change["new"]
+            with self.hold_sync():  # one message back to the browser, not two
+                self.frame = ""  # keep no copy in the widget state
+                self.ack_id = change["new"]
