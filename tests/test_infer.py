@@ -100,7 +100,7 @@ def test_prediction_path_imports_no_tensorflow(tmp_path):
 
 def test_the_check_fails_when_tensorflow_creeps_back():
     """The blocker is real: a module that needs TensorFlow (training's) fails there."""
-    done = _python("import emo_utils.model", block_tf=True)
+    done = _python("import emo_utils.model.network", block_tf=True)
     assert done.returncode != 0
     assert "import of tensorflow halted" in done.stderr
 
