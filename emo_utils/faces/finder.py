@@ -31,7 +31,7 @@ from . import haar
 from .blazeface import BLAZEFACE, look_again
 from .crop import FaceCrop, centre_square, cut_square, is_blank, square_around
 from .detection import Detection, Detector, ScanSettings, merge_detections
-from .framing import flat_border
+from .framing import plain_border
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class FaceFinder:
         found it."""
         gray = to_gray(image, channels)
         check_image_size(gray.shape)
-        x, y, w, h = flat_border(gray)
+        x, y, w, h = plain_border(gray)
         if (w, h) == gray.shape[::-1]:
             return self._find(gray)
         return [dataclasses.replace(d, box=(d.box[0] + x, d.box[1] + y, *d.box[2:]))

@@ -19,28 +19,49 @@ from .crop import FaceCrop
 
 FLAT_GREY = 128  # the flat border's grey
 BORDERS = (0.25, 0.5, 1.0)  # of the picture's side, on every edge
+# "textured 50%": a border no detector can see through (smooth noise, as in
+# ``photo_proxy``), so the crop must hold by the second look alone.
 FRAMINGS = ("fills", *(f"{kind} {round(100 * b)}%" for kind in ("flat", "replicated")
-                       for b in BORDERS), "off-centre, edge")
+                       for b in BORDERS), "textured 50%", "off-centre, edge")
 REFERENCE = "flat 50%"  # the face with room around it: what the others are held to
 FLAT_STD = 2.0  # grey-level std of a row or column below which it is flat border
+# A replicated border repeats the edge row exactly; near-equal rows are no sign
+# (smooth skin and sky rows differ by under 1.5 grey levels on average).
 
 
-def flat_border(gray: npt.NDArray[np.uint8]) -> Box:
-    """The part of ``gray`` inside any flat border (rows and columns of one grey at
-    its edges), as (x, y, w, h); the whole picture when it has none or is all flat.
+def plain_border(gray: npt.NDArray[np.uint8]) -> Box:
+    """The part of ``gray`` inside any plain border, as (x, y, w, h): rows and
+    columns at its edges that are flat (one grey) or repeat the next one in (an
+    edge replicated outwards). The whole picture when there is none, or when less
+    than 24 px would be left.
 
-    Why: a flat border only makes the faces smaller in the detector's input
-    (BlazeFace sees a 256 px copy): a group photo given a 25% border lost one of
-    its six faces. Looking inside the border sees the picture as it was."""
+    Why: a border only makes the faces smaller in the detector's input (BlazeFace
+    sees a 256 px copy), and a replicated one smears the face's edge into stripes
+    that move its box: a group photo given a 25% flat border lost one of its six
+    faces, and a face photo given a replicated border was cut 0.5x (IoU) off its
+    square. Looking inside the border sees the picture as it was."""
     h, w = gray.shape
-    rows = np.flatnonzero(gray.std(axis=1) > FLAT_STD)
-    cols = np.flatnonzero(gray.std(axis=0) > FLAT_STD)
-    if rows.size == 0 or cols.size == 0:
+    top, bottom = _plain_run(gray)
+    left, right = _plain_run(gray.T)
+    if h - top - bottom < 24 or w - left - right < 24:
         return 0, 0, w, h
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    if min(y1 - y0, x1 - x0) < 24:  # too small a middle to hold a face: keep all
-        return 0, 0, w, h
-    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+    return left, top, w - left - right, h - top - bottom
+
+
+def _plain_run(gray: npt.NDArray[np.uint8]) -> tuple[int, int]:
+    """How many rows at the top and at the bottom are plain border."""
+    rows = gray.astype(np.int16)
+    flat = gray.std(axis=1) <= FLAT_STD
+    step = (np.diff(rows, axis=0) == 0).all(axis=1)
+    top = flat[:-1] | step  # row i is flat or repeats row i + 1
+    bottom = (flat[1:] | step)[::-1]  # row i + 1 is flat or repeats row i
+    return _leading(top), _leading(bottom)
+
+
+def _leading(plain: npt.NDArray[np.bool_]) -> int:
+    """The number of True at the start of ``plain``."""
+    stop = np.flatnonzero(~plain)
+    return int(stop[0]) if stop.size else len(plain)
 
 
 def reframe(picture: npt.NDArray[np.uint8], framing: str
@@ -57,14 +78,27 @@ def reframe(picture: npt.NDArray[np.uint8], framing: str
         canvas[top:top + h, :w] = picture
         return canvas, (0, top)
     kind, _, share = framing.partition(" ")
-    if kind not in ("flat", "replicated") or not share.endswith("%"):
+    if kind not in ("flat", "replicated", "textured") or not share.endswith("%"):
         raise ValueError(f"framing must be one of {FRAMINGS}, got {framing!r}")
     pad = round(int(share[:-1]) / 100 * side)
+    if kind == "textured":
+        h, w = picture.shape
+        canvas = _texture(h + 2 * pad, w + 2 * pad)
+        canvas[pad:pad + h, pad:pad + w] = picture
+        return canvas, (pad, pad)
     if kind == "flat":
         return cv2.copyMakeBorder(picture, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
                                   value=FLAT_GREY), (pad, pad)
     return cv2.copyMakeBorder(picture, pad, pad, pad, pad, cv2.BORDER_REPLICATE), (
         pad, pad)
+
+
+def _texture(h: int, w: int) -> npt.NDArray[np.uint8]:
+    """A smooth random grey scene (the same for the same size)."""
+    noise = np.random.default_rng(h * 7919 + w).normal(0, 1, (h // 16 + 2, w // 16 + 2))
+    scene = cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC)
+    scene = (scene - scene.min()) / max(float(np.ptp(scene)), 1e-6)
+    return np.clip(255 * (0.2 + 0.6 * scene), 0, 255).astype(np.uint8)
 
 
 def framed_crop(finder, picture: npt.NDArray[np.uint8], framing: str
