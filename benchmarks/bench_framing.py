@@ -8,8 +8,8 @@ picture, then framed (``faces.framing.FRAMINGS``: flat and replicated borders of
 25/50/100%, off-centre against an edge), and the real photos of ../shared/data/faces.
 Per framing: faces found, the share with the same label as the 48x48 original
 (FER-framed), the crop's IoU with the crop of the face given a 50% flat border, and
-accuracy; for each ``second_look`` (0 = the finder before). Targets: same label >=
-95% and median crop IoU >= 0.85 at every framing.
+accuracy; for the finder before, each part of the change, and with the mirror.
+Targets: same label >= 95% and median crop IoU >= 0.85 at every framing.
 
     python benchmarks/bench_framing.py [--faces N] [--proxy-faces N]
 """
@@ -24,7 +24,7 @@ import numpy as np
 from _common import write_results
 
 from emo_utils.data import load_fer2013
-from emo_utils.faces import PRESETS, cut_square, find_faces
+from emo_utils.faces import BEFORE_FRAMING, PRESETS, cut_square, find_faces
 from emo_utils.faces.framing import FRAMINGS, REFERENCE, box_iou, framed_crop, reframe
 from emo_utils.images import read_image
 from emo_utils.paths import SHARED_DATA
@@ -34,6 +34,13 @@ from emo_utils.predict import EmotionPredictor
 RESULTS = Path(__file__).resolve().parent / "results" / "framing.json"
 SIDE = 300  # px: the enlarged face fills a picture this big
 TARGETS = {"same_label": 0.95, "crop_iou_median": 0.85}
+FINDERS = {  # the webcam preset: before, each part of the change, and with a mirror
+    "before": BEFORE_FRAMING,
+    "inside border only": PRESETS["webcam"].replace(second_look=0),
+    "after (webcam preset)": PRESETS["webcam"],
+    "after, mirror in the second look (upload's)": PRESETS["webcam"].replace(
+        second_look=2),
+}
 SCALES = (0.95, 1.0, 1.05)  # the averaged-scales view
 
 
@@ -96,17 +103,17 @@ def _scales_view(predictor, images, original) -> dict:
         "ms_three_scales_with_mirrors": round(float(ms[1]), 1)}
 
 
-def _real_photos(second_looks) -> dict:
+def _real_photos() -> dict:
     """The real photos: crop IoU per framing with the reference, and faces found in
     the group photo as it is and with a 25% flat border (a border adds none)."""
     out = {}
     for path in sorted((SHARED_DATA / "faces").glob("*.jpg")):
         gray = read_image(path, gray=True)
         row = {}
-        for look in second_looks:
-            finder = PRESETS["upload"].replace(second_look=look)
+        for name, finder in (("before", BEFORE_FRAMING.replace(
+                always=PRESETS["upload"].always)), ("after", PRESETS["upload"])):
             ref = framed_crop(finder, gray, REFERENCE)
-            row[f"second_look={look}"] = {
+            row[name] = {
                 "faces": len(find_faces(gray, finder)),
                 "faces_with_flat_25%_border": len(find_faces(
                     reframe(gray, "flat 25%")[0], finder)),
@@ -117,13 +124,12 @@ def _real_photos(second_looks) -> dict:
     return out
 
 
-def _live_ms(second_look: int, side: int = 200, runs: int = 30) -> float:
+def _live_ms(finder, side: int = 200, runs: int = 30) -> float:
     """p50 ms of the live preset on a 640x480 frame with one ``side`` px face."""
     face = read_image(Path(__file__).resolve().parents[1] / "emo_utils" / "assets"
                       / "sample_face_happy.png", gray=True)
     frame = np.full((480, 640), 90, np.uint8)
     frame[40:40 + side, 200:200 + side] = upscaled(face, side)
-    finder = PRESETS["live"].replace(second_look=second_look)
     finder.crop(frame)
     times = []
     for _ in range(runs):
@@ -146,12 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     images, labels = images[pick], labels[pick]
     predictor = EmotionPredictor.from_checkpoint()
     original = predictor.predict_faces(images).argmax(1)  # the FER-framed label
-    looks = (0, 1, 2)
     proxies, ms = {}, {}
-    for look in looks:
-        finder = PRESETS["webcam"].replace(second_look=look)
-        proxies[f"second_look={look}"], ms[f"second_look={look}"] = _framing_rows(
-            predictor, finder, images, labels, original)
+    for name, finder in FINDERS.items():
+        proxies[name], ms[name] = _framing_rows(predictor, finder, images, labels,
+                                                original)
     result = {
         "what": f"{args.faces} PublicTest faces enlarged to fill {SIDE} px, framed "
         f"{list(FRAMINGS)} (webcam preset); crop IoU against the '{REFERENCE}' "
@@ -160,21 +164,23 @@ def main(argv: list[str] | None = None) -> int:
         "proxies": proxies,
         "find_and_cut_ms_per_picture": {k: round(v, 1) for k, v in ms.items()},
         "live_preset_640x480_p50_ms": {
-            f"{side} px face, second_look={k}": _live_ms(k, side)
-            for side in (200, 400) for k in (0, 1)},
+            f"{side} px face, {name}": _live_ms(finder, side)
+            for side in (200, 400) for name, finder in (
+                ("before", BEFORE_FRAMING.replace(rescue=())),
+                ("after", PRESETS["live"]))},
         "averaged_scales": _scales_view(predictor, images, original),
-        "real_photos": _real_photos(looks),
+        "real_photos": _real_photos(),
         "targets": TARGETS,
     }
     if args.proxy_faces:
         all_images, all_labels = load_fer2013(args.data, progress=False).split(
             "PublicTest")
         result["photo_proxy"] = {}
-        for look in (0, 1):
-            predictor.finder = PRESETS["webcam"].replace(second_look=look)
+        for name, finder in (("before", BEFORE_FRAMING), ("after", PRESETS["webcam"])):
+            predictor.finder = finder
             score = score_photo_proxy(predictor, all_images, all_labels,
                                       n=args.proxy_faces)
-            result["photo_proxy"][f"second_look={look}"] = {
+            result["photo_proxy"][name] = {
                 "n": score.n, "found_rate": score.found_rate,
                 "photo_accuracy": score.photo_accuracy,
                 "plain_accuracy": score.plain_accuracy}

@@ -92,3 +92,27 @@ def test_plain_border_finds_the_picture_inside():
 def test_reframe_says_which_framings_exist():
     with pytest.raises(ValueError, match=r"framing must be one of \('fills'"):
         reframe(np.zeros((10, 10), np.uint8), "flat")
+
+
+class _SaysNeutral:
+    """A predictor stand-in: every face is neutral."""
+
+    def predict_faces(self, faces):
+        probs = np.zeros((len(faces), 7), np.float32)
+        probs[:, 6] = 1
+        return probs
+
+
+def test_compare_framings_cuts_each_framing_with_each_finder():
+    from emo_utils.faces import BEFORE_FRAMING
+    from emo_utils.faces.framing import SHOWN, compare_framings, describe_framings
+
+    face = np.repeat(_picture("sample")[..., None], 3, axis=2)  # RGB is taken too
+    finders = {"before": BEFORE_FRAMING, "after": PRESETS["webcam"]}
+    compared = compare_framings(_SaysNeutral(), face, finders)
+    assert list(compared.pictures) == list(SHOWN)
+    assert compared.labels("after") == dict.fromkeys(SHOWN, "neutral")
+    assert all(c.face.shape == (48, 48) for c in compared.crops["after"].values())
+    assert describe_framings(compared).splitlines()[1] == (
+        "after: neutral (fills), neutral (flat 25%), neutral (off-centre, edge)"
+        " - one answer")

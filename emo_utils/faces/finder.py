@@ -48,7 +48,9 @@ class FaceFinder:
     window, 2 the window and its mirror image. ``second_look_from``: only for
     faces whose square is at least this share of the picture's shorter side (the
     live preset: a face with room around it is boxed steadily enough, and the look
-    costs a BlazeFace pass a face).
+    costs a BlazeFace pass a face). ``look_inside_border``: find faces inside any
+    plain border (``framing.plain_border``), so a border neither shrinks nor hides
+    them. ``BEFORE_FRAMING`` turns both off: the finder before, for comparison.
     """
 
     first: tuple[Detector, ...] = (BLAZEFACE, haar.FAST)
@@ -57,14 +59,15 @@ class FaceFinder:
     scan: ScanSettings = ScanSettings()
     second_look: int = 1
     second_look_from: float = 0.0
+    look_inside_border: bool = True
 
     def find(self, image: npt.ArrayLike, channels: str = "RGB") -> list[Detection]:
         """Every face in a picture, largest first, each with the detector that
         found it."""
         gray = to_gray(image, channels)
         check_image_size(gray.shape)
-        x, y, w, h = plain_border(gray)
-        if (w, h) == gray.shape[::-1]:
+        x, y, w, h = plain_border(gray) if self.look_inside_border else (0, 0, 0, 0)
+        if (w, h) in (gray.shape[::-1], (0, 0)):
             return self._find(gray)
         return [dataclasses.replace(d, box=(d.box[0] + x, d.box[1] + y, *d.box[2:]))
                 for d in self._find(gray[y:y + h, x:x + w])]
@@ -126,6 +129,8 @@ PRESETS = {
     "upload": FaceFinder(always=haar.GROUP_PASSES, second_look=2),
 }
 HAAR_ONLY = FaceFinder(first=(haar.FAST,))  # the finder before BlazeFace (tests, docs)
+# The webcam preset as it was before framing was handled (notebook 04, benchmarks).
+BEFORE_FRAMING = FaceFinder(second_look=0, look_inside_border=False)
 
 
 def get_finder(finder: FaceFinder | str | None) -> FaceFinder:

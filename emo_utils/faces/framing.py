@@ -10,11 +10,15 @@ crop of a reference framing (IoU, 1 = the same square).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from ..boxes import Box, iou
+from ..images import to_gray
+from ..labels import EMOTIONS
 from .crop import FaceCrop
 
 FLAT_GREY = 128  # the flat border's grey
@@ -126,6 +130,91 @@ def crop_drift(finder, picture: npt.NDArray[np.uint8],
         drift[framing] = (0.0 if crop is None or reference is None
                           else round(iou(crop.box, reference.box), 3))
     return drift
+
+
+SHOWN = ("fills", "flat 25%", "off-centre, edge")  # notebook 04's three framings
+
+
+@dataclass(frozen=True)
+class FramingComparison:
+    """One picture at several framings, cut by two finders: each framing's picture,
+    and for each finder its crops (None: no face) and their probabilities."""
+
+    pictures: dict[str, npt.NDArray[np.uint8]]
+    crops: dict[str, dict[str, FaceCrop | None]]  # finder name -> framing -> crop
+    probs: dict[str, dict[str, npt.NDArray[np.float32] | None]]
+
+    def labels(self, finder: str) -> dict[str, str]:
+        """Each framing's label with this finder ("no face" when none found)."""
+        return {f: EMOTIONS[int(p.argmax())] if p is not None else "no face"
+                for f, p in self.probs[finder].items()}
+
+
+def compare_framings(predictor, picture: npt.NDArray[np.uint8], finders: dict,
+                     framings: tuple[str, ...] = SHOWN) -> FramingComparison:
+    """``picture`` (RGB or grey) at each framing, cut by each of ``finders`` (name
+    -> ``FaceFinder``) and classified by ``predictor`` (its default views)."""
+    picture = to_gray(picture)
+    pictures = {f: reframe(picture, f)[0] for f in framings}
+    crops, probs = {}, {}
+    for name, finder in finders.items():
+        crops[name] = {f: next(iter(finder.crop(p)), None) for f, p in
+                       pictures.items()}
+        probs[name] = {f: None if c is None else predictor.predict_faces(
+            c.face[None])[0] for f, c in crops[name].items()}
+    return FramingComparison(pictures, crops, probs)
+
+
+def describe_framings(comparison: FramingComparison) -> str:
+    """One line per finder: the label at each framing, and whether they agree."""
+    lines = []
+    for name in comparison.crops:
+        labels = comparison.labels(name)
+        same = len(set(labels.values())) == 1
+        each = ", ".join(f"{label} ({framing})" for framing, label in labels.items())
+        lines.append(f"{name}: {each}"
+                     + (" - one answer" if same else " - the label moves"))
+    return "\n".join(lines)
+
+
+def plot_framings(comparison: FramingComparison):
+    """One row per finder: each framing's picture with the square cut (its 48x48
+    crop inset), and the crop's bars beside it."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    names, framings = list(comparison.crops), list(comparison.pictures)
+    fig, axes = plt.subplots(len(names), 2 * len(framings),
+                             figsize=(4.6 * len(framings), 2.8 * len(names)),
+                             gridspec_kw={"width_ratios": [1.2, 1] * len(framings)},
+                             squeeze=False)
+    for row, name in enumerate(names):
+        for col, framing in enumerate(framings):
+            pic_ax, bar_ax = axes[row, 2 * col], axes[row, 2 * col + 1]
+            pic_ax.imshow(comparison.pictures[framing], cmap="gray", vmin=0, vmax=255)
+            pic_ax.set_axis_off()
+            pic_ax.set_title(f"{name}: {framing}", fontsize=9)
+            crop, probs = comparison.crops[name][framing], comparison.probs[name][
+                framing]
+            if crop is None:
+                bar_ax.set_axis_off()
+                continue
+            x, y, w, h = crop.box
+            pic_ax.add_patch(Rectangle((x, y), w, h, fill=False, color="lime", lw=1.5))
+            ph, pw = comparison.pictures[framing].shape  # show a square past the edge
+            pic_ax.set_xlim(min(0, x) - 0.5, max(pw, x + w) - 0.5)
+            pic_ax.set_ylim(max(ph, y + h) - 0.5, min(0, y) - 0.5)
+            inset = pic_ax.inset_axes([0.0, 0.0, 0.32, 0.32])
+            inset.imshow(crop.face, cmap="gray", vmin=0, vmax=255)
+            inset.set_axis_off()
+            bar_ax.barh(EMOTIONS, probs, color="tab:blue")
+            bar_ax.invert_yaxis()
+            bar_ax.set_xlim(0, 1)
+            bar_ax.tick_params(labelsize=7)
+            bar_ax.set_title(f"{EMOTIONS[int(probs.argmax())]} "
+                             f"{probs.max():.0%}", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 def box_iou(a: Box, b: Box) -> float:
