@@ -17,6 +17,11 @@ was missed, so the check turned wrong boxes into none and right boxes did not ri
 until one finds a face), ``"live"`` (no rescue passes: an empty room would otherwise
 cost every frame ~0.2-1 s instead of ~20 ms) and ``"upload"`` (photos: the group
 passes also run when faces were found, so every face of a group photo is found).
+
+Framing: every preset finds faces inside any plain border (``framing.plain_border``)
+and looks at each face again in a window of its own size
+(``blazeface.look_again``), so the square cut does not depend on how the picture
+frames the face (``benchmarks/results/framing.json``).
 """
 
 from __future__ import annotations
@@ -66,11 +71,15 @@ class FaceFinder:
         found it."""
         gray = to_gray(image, channels)
         check_image_size(gray.shape)
-        x, y, w, h = plain_border(gray) if self.look_inside_border else (0, 0, 0, 0)
-        if (w, h) in (gray.shape[::-1], (0, 0)):
-            return self._find(gray)
-        return [dataclasses.replace(d, box=(d.box[0] + x, d.box[1] + y, *d.box[2:]))
-                for d in self._find(gray[y:y + h, x:x + w])]
+        inner, (x, y) = self._inside(gray)
+        return [_moved(d, x, y) for d in self._find(inner)]
+
+    def _inside(self, gray) -> tuple[npt.NDArray, tuple[int, int]]:
+        """The picture inside any plain border, and where it starts (x, y)."""
+        if not self.look_inside_border:
+            return gray, (0, 0)
+        x, y, w, h = plain_border(gray)
+        return gray[y:y + h, x:x + w], (x, y)
 
     def _find(self, gray) -> list[Detection]:
         """``find`` on a grey picture without a flat border."""
@@ -104,6 +113,10 @@ class FaceFinder:
         the picture is blank: a flat image has no face to guess at."""
         gray = to_gray(image, channels)
         found = self.find(gray)
+        # Cut inside any plain border too: where the square leaves the picture the
+        # edge is repeated, whether the photo was cropped tight or given a border
+        # (a flat grey band in the square changed 12% of labels on the proxies).
+        inner, (x, y) = self._inside(gray)
         if not found:
             if not centre_if_no_face or is_blank(gray):
                 return []
@@ -112,8 +125,10 @@ class FaceFinder:
         crops = []
         for det in found:
             box = square_around(det.box)
-            crops.append(FaceCrop(cut_square(gray, box, angle=det.angle), box,
-                                  len(found), False, det.angle, det.found_by))
+            face = cut_square(inner, (box[0] - x, box[1] - y, *box[2:]),
+                              angle=det.angle)
+            crops.append(FaceCrop(face, box, len(found), False, det.angle,
+                                  det.found_by))
         return crops
 
     def replace(self, **changes) -> FaceFinder:
@@ -131,6 +146,12 @@ PRESETS = {
 HAAR_ONLY = FaceFinder(first=(haar.FAST,))  # the finder before BlazeFace (tests, docs)
 # The webcam preset as it was before framing was handled (notebook 04, benchmarks).
 BEFORE_FRAMING = FaceFinder(second_look=0, look_inside_border=False)
+
+
+def _moved(det: Detection, dx: int, dy: int) -> Detection:
+    """``det`` with its box moved by (dx, dy)."""
+    x, y, w, h = det.box
+    return dataclasses.replace(det, box=(x + dx, y + dy, w, h))
 
 
 def get_finder(finder: FaceFinder | str | None) -> FaceFinder:

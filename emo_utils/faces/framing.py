@@ -187,7 +187,7 @@ def plot_framings(comparison: FramingComparison):
     fig, axes = plt.subplots(len(names), 2 * len(framings),
                              figsize=(4.6 * len(framings), 2.8 * len(names)),
                              gridspec_kw={"width_ratios": [1.2, 1] * len(framings)},
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, name in enumerate(names):
         for col, framing in enumerate(framings):
             pic_ax, bar_ax = axes[row, 2 * col], axes[row, 2 * col + 1]
@@ -213,7 +213,6 @@ def plot_framings(comparison: FramingComparison):
             bar_ax.tick_params(labelsize=7)
             bar_ax.set_title(f"{EMOTIONS[int(probs.argmax())]} "
                              f"{probs.max():.0%}", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
