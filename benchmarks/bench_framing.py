@@ -28,10 +28,10 @@ from emo_utils.faces import BEFORE_FRAMING, PRESETS, cut_square, find_faces
 from emo_utils.faces.framing import (
     FRAMINGS,
     REFERENCE,
-    _texture,
     box_iou,
     framed_crop,
     reframe,
+    texture,
 )
 from emo_utils.images import read_image
 from emo_utils.paths import SHARED_DATA
@@ -140,7 +140,7 @@ def _live_ms(finder, side: int = 200, runs: int = 30) -> float:
     """p50 ms of a live finder on a 640x480 frame with one ``side`` px face."""
     face = read_image(Path(__file__).resolve().parents[1] / "emo_utils" / "assets"
                       / "sample_face_happy.png", gray=True)
-    frame = _texture(480, 640)  # a room, not a flat wall (a flat one is trimmed)
+    frame = texture(480, 640)  # a room, not a flat wall (a flat one is trimmed)
     frame[40:40 + side, 200:200 + side] = upscaled(face, side)
     finder.crop(frame)
     times = []

@@ -87,7 +87,7 @@ def reframe(picture: npt.NDArray[np.uint8], framing: str
     pad = round(int(share[:-1]) / 100 * side)
     if kind == "textured":
         h, w = picture.shape
-        canvas = _texture(h + 2 * pad, w + 2 * pad)
+        canvas = texture(h + 2 * pad, w + 2 * pad)
         canvas[pad:pad + h, pad:pad + w] = picture
         return canvas, (pad, pad)
     if kind == "flat":
@@ -97,7 +97,7 @@ def reframe(picture: npt.NDArray[np.uint8], framing: str
         pad, pad)
 
 
-def _texture(h: int, w: int) -> npt.NDArray[np.uint8]:
+def texture(h: int, w: int) -> npt.NDArray[np.uint8]:
     """A smooth random grey scene (the same for the same size)."""
     noise = np.random.default_rng(h * 7919 + w).normal(0, 1, (h // 16 + 2, w // 16 + 2))
     scene = cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC)
