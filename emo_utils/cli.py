@@ -147,7 +147,7 @@ def _predict(args: argparse.Namespace) -> int:
     from .photos import predict_photos, summary_line, write_rows
 
     def report(name: str, why: str) -> None:
-        print(f"error: {name}: {why}", file=sys.stderr, flush=True)
+        print(_error_line(name, why), file=sys.stderr, flush=True)
 
     predictor = load_predictor(engine=args.engine)
     result = predict_photos(args.paths, args.recursive, predictor=predictor,
@@ -160,6 +160,12 @@ def _predict(args: argparse.Namespace) -> int:
     if result.interrupted:
         return 130
     return 1 if result.failed else 0
+
+
+def _error_line(name: str, why: str) -> str:
+    """``error: NAME: why``, or ``error: why`` when the reason names the file
+    already (an unreadable photo's message does): the path once, not twice."""
+    return f"error: {why}" if name in why else f"error: {name}: {why}"
 
 
 def _add_predict(sub) -> None:

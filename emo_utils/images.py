@@ -47,8 +47,14 @@ def load_image(source: object, channels: str = "RGB") -> npt.NDArray[np.uint8]:
                                          .convert("RGB")))
     if isinstance(source, bytes | bytearray | memoryview | str | os.PathLike):
         return read_image(source)
-    what = "None" if source is None else f"a {type(source).__name__} ({source!r:.40})"
+    what = "None" if source is None else f"{_a(source)} ({source!r:.40})"
     raise ImageError(f"expected a picture ({ACCEPTED}), got {what}")
+
+
+def _a(value: object) -> str:
+    """The type's name with its article: "an int", "a list"."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _checked_array(image: np.ndarray) -> npt.NDArray[np.uint8]:
@@ -112,9 +118,12 @@ def read_image(source: bytes | str | os.PathLike, gray: bool = False
     orientation. Raises ImageError naming the file on anything that is not an image.
     """
     data, name = _encoded(source)
+    if not data:  # said plainly, as the video command does
+        raise ImageError(f"{name or 'the image data'} is empty (0 bytes), not an "
+                         "image; copy the photo again")
     _check_encoded_size(data)
     flag = cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), flag) if data else None
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
     if image is None:  # formats OpenCV does not read (GIF...): try Pillow
         try:
             with PIL.Image.open(io.BytesIO(data)) as pil:
@@ -153,7 +162,7 @@ def _encoded(source: bytes | str | os.PathLike) -> tuple[bytes, str]:
     if isinstance(source, os.PathLike):
         return _read_file(Path(source)), str(source)
     if not isinstance(source, str):
-        raise ImageError(f"expected {ACCEPTED}, got a {type(source).__name__}")
+        raise ImageError(f"expected {ACCEPTED}, got {_a(source)}")
     text = source.strip()
     if text.startswith("data:"):
         header, _, text = text.partition(",")

@@ -286,7 +286,7 @@ def test_every_accepted_form_gives_the_same_face(predictor, happy, happy_file):
 
 @pytest.mark.parametrize(("bad", "error", "match"), [
     (None, ValueError, r"expected a picture \(a file path.*got None"),
-    (7, ValueError, r"got a int \(7\)"),
+    (7, ValueError, r"got an int \(7\)"),
     (np.zeros((0,), np.uint8), ValueError, r"the image is empty \(shape \(0,\)\)"),
     (np.zeros((0, 10, 3), np.uint8), ValueError, "the image is empty"),
     (np.full((8, 8), 200.0), ValueError, r"values in 0-1, got 200 to 200"),

@@ -8,9 +8,18 @@ plug-ins behind ``detection.Detector``: ``blazeface``, then ``haar``'s passes; p
 
 from .crop import MARGIN, FaceCrop, cut_square, is_blank, square_around
 from .detection import Detection, Detector, ScanSettings, merge_detections
-from .finder import HAAR_ONLY, PRESETS, FaceFinder, crop_faces, find_faces, get_finder
+from .finder import (
+    BEFORE_FRAMING,
+    HAAR_ONLY,
+    PRESETS,
+    FaceFinder,
+    crop_faces,
+    find_faces,
+    get_finder,
+)
 
 __all__ = [
+    "BEFORE_FRAMING",
     "HAAR_ONLY",
     "MARGIN",
     "PRESETS",
