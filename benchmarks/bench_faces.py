@@ -23,9 +23,9 @@ import cv2
 import numpy as np
 
 from emo_utils.data import load_fer2013
+from emo_utils.evaluation.photo_proxy import upscaled
 from emo_utils.faces import find_faces, haar
 from emo_utils.images import read_image
-from emo_utils.photo_proxy import upscaled
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "faces.json"

@@ -24,6 +24,7 @@ import numpy as np
 from _common import write_results
 
 from emo_utils.data import load_fer2013
+from emo_utils.evaluation.photo_proxy import score_photo_proxy, upscaled
 from emo_utils.faces import BEFORE_FRAMING, PRESETS, cut_square, find_faces
 from emo_utils.faces.framing import (
     FRAMINGS,
@@ -35,7 +36,6 @@ from emo_utils.faces.framing import (
 )
 from emo_utils.images import read_image
 from emo_utils.paths import SHARED_DATA
-from emo_utils.photo_proxy import score_photo_proxy, upscaled
 from emo_utils.predict import EmotionPredictor
 
 RESULTS = Path(__file__).resolve().parent / "results" / "framing.json"

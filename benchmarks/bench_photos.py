@@ -45,8 +45,8 @@ def make_folder(folder: Path, n: int, seed: int = 0) -> None:
 
 def batch_speed(folder: Path, n: int, engine: str) -> dict:
     """Photos per second of ``predict_photos`` with the predictor loaded."""
+    from emo_utils.infer.photos import predict_photos
     from emo_utils.infer.predictor import load_predictor
-    from emo_utils.photos import predict_photos
 
     predictor = load_predictor(engine=engine)
     predict_photos([folder / "photo_000.jpg"], predictor=predictor, progress=False)

@@ -4,7 +4,7 @@ whether TensorFlow ran the rewrite at all on this CPU.
 Writes one entry per CPU into benchmarks/results/precision.json (via `make bench`):
 a run replaces the entry of its own CPU model and bfloat16 flags and keeps the
 others, since the answer depends on the CPU (``--precision auto`` follows it:
-emo_utils.precision). bf16 is forced on here whatever the CPU, so each entry also
+emo_utils.train.precision). bf16 is forced on here whatever the CPU, so each entry also
 says if the optimised graph holds any bfloat16 op. Runs one after the other in this
 process, same batch, in ROUNDS rounds whose order alternates (fp32 first, then bf16
 first: a machine shared with other jobs slows both alike); ~2 minutes a round on 2
@@ -28,10 +28,11 @@ import numpy as np
 import emo_utils  # noqa: F401
 from emo_utils.model import ModelConfig, build_network, get_config, model_variables
 from emo_utils.paths import SHIPPED_CHECKPOINT
-from emo_utils.precision import BF16_FLAGS, choose, cpu_flags, session_config
 from emo_utils.predict import load_weights
 from emo_utils.preprocess import to_model_input
-from emo_utils.train import TrainData, fit, versions
+from emo_utils.train.holdout import TrainData
+from emo_utils.train.precision import BF16_FLAGS, choose, cpu_flags, session_config
+from emo_utils.train.trainer import fit, versions
 
 STEPS = int(os.environ.get("BENCH_PRECISION_STEPS", "12"))
 PREDICT_BATCH, PREDICT_FACES = 256, 2048

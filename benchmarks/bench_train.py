@@ -19,7 +19,8 @@ import numpy as np
 
 import emo_utils  # noqa: F401
 from emo_utils.model import CONFIGS
-from emo_utils.train import TrainData, fit, versions
+from emo_utils.train.holdout import TrainData
+from emo_utils.train.trainer import fit, versions
 
 STEPS = int(os.environ.get("BENCH_TRAIN_STEPS", "40"))
 OUT = Path(__file__).with_name("results") / "train.json"

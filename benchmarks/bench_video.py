@@ -26,14 +26,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from _common import ENGINES, run_measured, side_by_side, write_results  # noqa: E402
 
-from emo_utils import timeline, video  # noqa: E402
-from emo_utils.sample_clip import (  # noqa: E402
+from emo_utils.over_time import timeline, video, video_source  # noqa: E402
+from emo_utils.over_time.sample_clip import (
     SAMPLE_CLIP,
     SEGMENTS,
     make_sample_clip,
     segment_table,
 )
-from emo_utils.smoothing import TAU  # noqa: E402
+from emo_utils.over_time.smoothing import TAU  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "video.json"
 TARGETS = {
@@ -49,7 +49,7 @@ def time_command(clip: Path, csv: Path, engine: str) -> dict:
     """Run the command in a new process; its wall time includes every start-up."""
     run = run_measured([sys.executable, "-m", "emo_utils", "video", str(clip),
                         "--csv", str(csv), "--engine", engine])
-    cap, info = video.open_video(clip)
+    cap, info = video_source.open_video(clip)
     cap.release()
     rows = len(pd.read_csv(csv))
     return {"clip_s": round(info.duration_s, 2), "wall_s": round(run["wall_s"], 2),

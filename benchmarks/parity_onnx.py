@@ -18,11 +18,11 @@ import numpy as np
 from _common import write_results
 
 from emo_utils.data import load_fer2013
+from emo_utils.evaluation.metrics import summarize_predictions
 from emo_utils.infer import Checkpoint
 from emo_utils.infer.onnx_graph import GRAPH_VERSION, build_onnx
 from emo_utils.infer.probs import calibrated_probs
 from emo_utils.infer.tf_network import TFNetwork
-from emo_utils.metrics import summarize_predictions
 from emo_utils.paths import SHARED_DATA
 from emo_utils.preprocess import to_model_input
 

@@ -2,7 +2,7 @@
 
 ``import emo_utils`` loads almost nothing: the names below are imported on first use
 (PEP 562), so a prediction pays only for what it runs. No TensorFlow is loaded by any
-of them except training (``emo_utils.train``) and ``engine="tf"``.
+of them except training (``emo_utils.train.trainer``) and ``engine="tf"``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ _LAZY = {
     "EmotionPredictor": "emo_utils.infer.predictor",
     "load_predictor": "emo_utils.infer.predictor",
     "Prediction": "emo_utils.infer.prediction",
-    "predict_folder": "emo_utils.photos",
-    "predict_photos": "emo_utils.photos",
-    "analyse_video": "emo_utils.video",
+    "predict_folder": "emo_utils.infer.photos",
+    "predict_photos": "emo_utils.infer.photos",
+    "analyse_video": "emo_utils.over_time.video",
     "DataError": "emo_utils.data",
     "Dataset": "emo_utils.data",
     "load_data_or_demo": "emo_utils.data",
@@ -35,12 +35,12 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
     from .data import load_data_or_demo as load_data_or_demo
     from .data import load_demo_sample as load_demo_sample
     from .data import load_fer2013 as load_fer2013
+    from .infer.photos import predict_folder as predict_folder
+    from .infer.photos import predict_photos as predict_photos
     from .infer.prediction import Prediction as Prediction
     from .infer.predictor import EmotionPredictor as EmotionPredictor
     from .infer.predictor import load_predictor as load_predictor
-    from .photos import predict_folder as predict_folder
-    from .photos import predict_photos as predict_photos
-    from .video import analyse_video as analyse_video
+    from .over_time.video import analyse_video as analyse_video
 
 
 def __getattr__(name: str):

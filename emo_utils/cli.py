@@ -23,7 +23,7 @@ BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 
 def _train(args: argparse.Namespace) -> int:
     """Train from the command line; expected problems print one clear line."""
-    from .train import TrainingInterrupted
+    from .train.callbacks import TrainingInterrupted
 
     try:
         return _run_training(args)
@@ -38,8 +38,9 @@ def _train(args: argparse.Namespace) -> int:
 def _run_training(args: argparse.Namespace) -> int:
     from .data import load_fer2013
     from .model import get_config
-    from .rundir import RunDir
-    from .train import fit, hold_out, set_seed, training_size
+    from .runs.rundir import RunDir
+    from .train.holdout import hold_out, training_size
+    from .train.trainer import fit, set_seed
 
     if args.epochs is not None and args.epochs < 1:
         raise ValueError(f"--epochs {args.epochs}: give 1 or more (nothing to train)")
@@ -143,8 +144,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     """Label every face in photos; bad files are named on stderr, the rest go on."""
+    from .infer.photos import predict_photos, summary_line, write_rows
     from .infer.predictor import load_predictor
-    from .photos import predict_photos, summary_line, write_rows
 
     def report(name: str, why: str) -> None:
         print(_error_line(name, why), file=sys.stderr, flush=True)
@@ -193,7 +194,7 @@ def _add_engine(parser) -> None:
 
 def _add_video(sub) -> None:
     # not from .video: it imports pandas, which the predict command does without
-    from .video_source import ANALYSE_FPS
+    from .over_time.video_source import ANALYSE_FPS
 
     video = sub.add_parser(
         "video", help="emotion over time in a video file: table, summary, timeline",
@@ -213,7 +214,7 @@ def _add_video(sub) -> None:
 
 
 def _video(args: argparse.Namespace) -> int:
-    from .video import run_video
+    from .over_time.video import run_video
 
     return run_video(args.clip, csv=args.csv, plot=args.plot, fps=args.fps,
                      engine=args.engine)
@@ -303,7 +304,7 @@ def _add_eval(sub) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .eval_entry import run_eval
+    from .evaluation.drivers import run_eval
 
     return run_eval(
         checkpoint=args.checkpoint,
@@ -340,7 +341,7 @@ def _add_data(sub) -> None:
     data = sub.add_parser(
         "data",
         help="find FER2013 or explain where to get it",
-        description=_docstring("fetch"),
+        description=_docstring("data/fetch"),
     )
     data.add_argument(
         "--path", default=None, help="a FER2013 file or folder to check"
@@ -361,7 +362,7 @@ def _docstring(module: str) -> str | None:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from . import fetch
+    from .data import fetch
 
     return fetch.run_data(path=args.path, allow_download=not args.no_download)
 
@@ -375,7 +376,7 @@ def _add_report(sub) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from . import report
+    from .evaluation import report
 
     return report.run_report(write=args.write)
 

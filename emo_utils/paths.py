@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+ASSETS = PACKAGE_DIR / "assets"  # the face detector, sample faces and clip
 CHECKPOINTS = REPO_ROOT / "checkpoints"
 SHIPPED_CHECKPOINT = CHECKPOINTS / "alexnet48"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # the course's copy, beside the repo

@@ -6,9 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from emo_utils.averaging import average_epoch_weights
 from emo_utils.predict import CheckpointError, EmotionPredictor, load_weights
-from emo_utils.train import fit, hold_out
+from emo_utils.train.averaging import average_epoch_weights
+from emo_utils.train.holdout import hold_out
+from emo_utils.train.trainer import fit
 
 from .helpers import TINY, fer_faces
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emo_utils.calibration import calibrate, fit_temperature
+from emo_utils.evaluation.calibration import calibrate, fit_temperature
 from emo_utils.infer.probs import calibrated_probs, softmax
 
 
@@ -86,8 +86,8 @@ def _training(n=120, seed=0):
 
 
 def test_calibration_reads_the_held_back_rows_the_run_stored(tmp_path, capsys):
-    from emo_utils.holdout import hold_out, stored_hold_out
-    from emo_utils.rundir import RunDir
+    from emo_utils.runs.rundir import RunDir
+    from emo_utils.train.holdout import hold_out, stored_hold_out
 
     images, labels = _training()
     trained = hold_out(images, labels, fraction=0.1, seed=3)
@@ -110,8 +110,8 @@ def test_calibration_reads_the_held_back_rows_the_run_stored(tmp_path, capsys):
 
 
 def test_a_run_without_stored_rows_rebuilds_them_and_says_so(tmp_path, capsys):
-    from emo_utils.holdout import hold_out, stored_hold_out
-    from emo_utils.rundir import RunDir
+    from emo_utils.runs.rundir import RunDir
+    from emo_utils.train.holdout import hold_out, stored_hold_out
 
     images, labels = _training()
     run = RunDir(tmp_path / "alexnet48")

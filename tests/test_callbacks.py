@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from emo_utils.callbacks import (
+from emo_utils.runs.rundir import RunDir
+from emo_utils.train.callbacks import (
     AverageWeights,
     CommitEpoch,
     KeepBest,
@@ -19,10 +20,9 @@ from emo_utils.callbacks import (
     Trainer,
     commit_epoch,
 )
-from emo_utils.precision import Precision
-from emo_utils.rundir import RunDir
-from emo_utils.train import _Trainer, default_callbacks
-from emo_utils.train_state import HistoryRow, TrainState
+from emo_utils.train.precision import Precision
+from emo_utils.train.state import HistoryRow, TrainState
+from emo_utils.train.trainer import _Trainer, default_callbacks
 
 from .helpers import TINY
 

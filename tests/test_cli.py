@@ -96,7 +96,7 @@ def test_eval_of_a_missing_checkpoint_prints_one_line(capsys, tmp_path, fer_csv)
 
 
 def test_unexpected_errors_keep_their_traceback(monkeypatch):
-    from emo_utils import report
+    from emo_utils.evaluation import report
 
     def broken(**kwargs):
         raise KeyError("a bug")

@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emo_utils import eval_entry, evaluate, narrate, scorecard, temperature
+from emo_utils import narrate
 from emo_utils.data import Dataset
-from emo_utils.evaluate import Evaluation
-from emo_utils.rundir import RunDir
+from emo_utils.evaluation import drivers as eval_entry
+from emo_utils.evaluation import evaluate, scorecard, temperature
+from emo_utils.evaluation.evaluate import Evaluation
+from emo_utils.runs.rundir import RunDir
 
 from .test_metrics import onehot
 

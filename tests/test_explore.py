@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emo_utils import explore
 from emo_utils.data import Dataset
+from emo_utils.explore import dataset as explore
 from emo_utils.labels import FACE_REGIONS
 
 

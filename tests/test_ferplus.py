@@ -4,8 +4,8 @@
 import numpy as np
 import pytest
 
-from emo_utils import ferplus as fp
 from emo_utils.data import Dataset, read_fer_csv
+from emo_utils.explore import ferplus as fp
 from emo_utils.paths import SHARED_DATA
 
 from .requires import require_shared_data

@@ -12,24 +12,24 @@ WITHOUT_TENSORFLOW = (
     "emo_utils.data",
     "emo_utils.data.demo_sample",
     "emo_utils.labels",
-    "emo_utils.explore",
-    "emo_utils.ferplus",
-    "emo_utils.metrics",
-    "emo_utils.saliency",
+    "emo_utils.explore.dataset",
+    "emo_utils.explore.ferplus",
+    "emo_utils.evaluation.metrics",
+    "emo_utils.evaluation.saliency",
     "emo_utils.plots",
     "emo_utils.display",
     "emo_utils.narrate",
-    "emo_utils.curves",
-    "emo_utils.evaluate",
-    "emo_utils.temperature",
-    "emo_utils.eval_entry",
-    "emo_utils.scorecard",
-    "emo_utils.recipes",
+    "emo_utils.train.curves",
+    "emo_utils.evaluation.evaluate",
+    "emo_utils.evaluation.temperature",
+    "emo_utils.evaluation.drivers",
+    "emo_utils.evaluation.scorecard",
+    "emo_utils.model.recipes",
     "emo_utils.images",
     "emo_utils.faces",
-    "emo_utils.tracking",
-    "emo_utils.smoothing",
-    "emo_utils.photos",
+    "emo_utils.over_time.tracking",
+    "emo_utils.over_time.smoothing",
+    "emo_utils.infer.photos",
 )
 
 def test_data_analysis_and_plots_load_no_tensorflow():
@@ -61,7 +61,7 @@ def test_the_predict_command_starts_without_pandas_or_the_data_loaders():
     0.2-0.4 s of it."""
     photo = PACKAGE / "assets" / "sample_face_happy.png"
     watch = ("pandas", "matplotlib", "scipy", "tqdm", "emo_utils.data",
-             "emo_utils.video", "tensorflow")
+             "emo_utils.over_time.video", "tensorflow")
     assert _loaded_by_command(["predict", str(photo)], watch) == []
 
 

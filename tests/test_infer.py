@@ -311,7 +311,7 @@ def test_the_shipped_model_agrees_on_all_of_public_test():
     """Both engines on every PublicTest face, as the predictor reads them (flip, T):
     at least 99.9% the same labels, accuracy and ECE unchanged."""
     from emo_utils.data import load_fer2013
-    from emo_utils.metrics import summarize_predictions
+    from emo_utils.evaluation.metrics import summarize_predictions
     from tests.requires import require_shared_data
 
     data = require_shared_data("fer2013.csv.gz")

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from emo_utils import metrics
+from emo_utils.evaluation import metrics
 from emo_utils.labels import EMOTIONS
 
 

@@ -17,7 +17,7 @@ from emo_utils.model import (
     layer_table,
     model_variables,
 )
-from emo_utils.train import _quiet_tflearn, one_hot
+from emo_utils.train.trainer import _quiet_tflearn, one_hot
 
 from .helpers import TINY, fer_faces
 

@@ -4,10 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emo_utils import curves, explore, metrics, narrate
+from emo_utils import narrate
 from emo_utils.data import Dataset
-from emo_utils.evaluate import Evaluation
-from emo_utils.saliency import SaliencyMaps
+from emo_utils.evaluation import metrics
+from emo_utils.evaluation.evaluate import Evaluation
+from emo_utils.evaluation.saliency import SaliencyMaps
+from emo_utils.explore import dataset as explore
+from emo_utils.train import curves
 
 from .test_evaluate import REPO, _dataset, _FakePredictor
 

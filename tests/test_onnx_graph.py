@@ -21,8 +21,8 @@ from emo_utils.infer.onnx_graph import (
     expected_weight_shapes,
 )
 from emo_utils.infer.probs import softmax
+from emo_utils.model.recipes import CONFIGS, ModelConfig
 from emo_utils.preprocess import to_model_input
-from emo_utils.recipes import CONFIGS, ModelConfig
 
 from .helpers import REPO, TINY, fer_faces
 
@@ -124,7 +124,7 @@ def _train_tiny(config: ModelConfig) -> dict[str, np.ndarray]:
     import tflearn
 
     from emo_utils.model import build_network, model_variables
-    from emo_utils.train import _quiet_tflearn, one_hot
+    from emo_utils.train.trainer import _quiet_tflearn, one_hot
 
     images, labels = fer_faces(32)
     with tf.Graph().as_default() as graph:

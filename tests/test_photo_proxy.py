@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from emo_utils.data import read_fer_csv
-from emo_utils.photo_proxy import paste_in_frame, score_photo_proxy, upscaled
+from emo_utils.evaluation.photo_proxy import paste_in_frame, score_photo_proxy, upscaled
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from emo_utils import cli
+from emo_utils.infer.photos import COLUMNS, NO_FACE, predict_folder, predict_photos
 from emo_utils.labels import EMOTIONS
-from emo_utils.photos import COLUMNS, NO_FACE, predict_folder, predict_photos
 from emo_utils.predict import EmotionPredictor
 
 ASSETS = Path(__file__).resolve().parent.parent / "emo_utils" / "assets"

@@ -8,8 +8,8 @@ from concurrent.futures import Future
 import numpy as np
 import pytest
 
-from emo_utils import photos, video
 from emo_utils.faces import FaceCrop
+from emo_utils.infer import photos
 from emo_utils.infer.pipeline import FaceSearch, analyse_frames
 from emo_utils.infer.prediction import (
     BLANK_MESSAGE,
@@ -17,8 +17,9 @@ from emo_utils.infer.prediction import (
     NO_FACE_MESSAGE,
 )
 from emo_utils.labels import EMOTIONS
-from emo_utils.smoothing import ProbabilitySmoother
-from emo_utils.tracking import FaceTracker
+from emo_utils.over_time import video
+from emo_utils.over_time.smoothing import ProbabilitySmoother
+from emo_utils.over_time.tracking import FaceTracker
 
 HAPPY, SAD = EMOTIONS.index("happy"), EMOTIONS.index("sad")
 LEFT, RIGHT, BLIP = (40, 40, 100, 100), (400, 40, 100, 100), (250, 300, 60, 60)

@@ -7,9 +7,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from emo_utils import explore, ferplus, metrics, plots
+from emo_utils import plots
 from emo_utils.data import Dataset
-from emo_utils.evaluate import Evaluation
+from emo_utils.evaluation import metrics
+from emo_utils.evaluation.evaluate import Evaluation
+from emo_utils.explore import dataset as explore
+from emo_utils.explore import ferplus
 
 from .test_evaluate import _dataset, _FakePredictor
 

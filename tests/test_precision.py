@@ -3,7 +3,7 @@ test_cli.py, the run's metrics: test_train.py)."""
 
 import pytest
 
-from emo_utils import precision
+from emo_utils.train import precision
 
 
 @pytest.mark.parametrize(

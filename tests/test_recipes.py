@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from emo_utils.recipes import (
+from emo_utils.model.recipes import (
     CONFIG_DIR,
     CONFIGS,
     ModelConfig,

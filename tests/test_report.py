@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from emo_utils.report import END, START, readme_with_table, results_markdown
+from emo_utils.evaluation.report import END, START, readme_with_table, results_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emo_utils.rundir import RunDir, RunDirBusy, WeightsWithoutState
+from emo_utils.runs.recovery import RunDirBusy, WeightsWithoutState
+from emo_utils.runs.rundir import RunDir
 
 
 class _Config:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from emo_utils import saliency
+from emo_utils.evaluation import saliency
 from emo_utils.labels import EMOTIONS, FACE_REGIONS
 
 from .test_metrics import onehot

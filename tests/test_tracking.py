@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from emo_utils.boxes import iou
-from emo_utils.smoothing import ProbabilitySmoother
-from emo_utils.tracking import FaceTracker, cheapest_assignment, match_cost
+from emo_utils.over_time.smoothing import ProbabilitySmoother
+from emo_utils.over_time.tracking import FaceTracker, cheapest_assignment, match_cost
 
 
 def _ids(tracker, boxes):

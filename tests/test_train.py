@@ -17,15 +17,12 @@ import pytest
 from emo_utils.model import build_network
 from emo_utils.predict import CheckpointError, EmotionPredictor, load_weights
 from emo_utils.preprocess import to_model_input
-from emo_utils.rundir import KILL_AT_ENV, RunDir
-from emo_utils.train import (
-    TrainingInterrupted,
-    averaging_window,
-    fit,
-    hold_out,
-    save_weights,
-    training_faces,
-)
+from emo_utils.runs.commits import KILL_AT_ENV
+from emo_utils.runs.rundir import RunDir
+from emo_utils.train.averaging import averaging_window
+from emo_utils.train.callbacks import TrainingInterrupted
+from emo_utils.train.holdout import hold_out, training_faces
+from emo_utils.train.trainer import fit, save_weights
 
 from .conftest import make_fer_csv
 from .helpers import _TF_BANNER, REPO, TINY, fer_faces, run_cli
@@ -281,7 +278,7 @@ def _sigint_by_default():
 
 @pytest.mark.usefixtures("python_ctrl_c")
 def test_ctrl_c_during_a_save_takes_effect_when_the_save_is_done():
-    from emo_utils.callbacks import interrupts_deferred
+    from emo_utils.train.callbacks import interrupts_deferred
 
     done = []
 
@@ -302,7 +299,7 @@ def test_a_ctrl_c_that_tflearn_swallows_still_stops_fit(tmp_path, data, monkeypa
     """TFLearn's fit reopens its summary writer inside a bare ``except:`` every epoch;
     a Ctrl-C landing there was lost and the run went on (the likely cause of one CI
     failure of the command test below)."""
-    from emo_utils import train
+    from emo_utils.train import trainer as train
 
     fit_epoch = train._Trainer.fit_epoch
 
@@ -367,7 +364,7 @@ def test_ctrl_c_of_the_training_command_prints_one_line_and_resumes(tmp_path):
 
 # ------------------------------------------- a kill at any instant of an epoch's save
 
-# The steps of a save (emo_utils.rundir), in order: files written aside, the folder
+# The steps of a save (emo_utils.runs.rundir), in order: files written aside, the folder
 # renamed into state/ ...
 ASIDE = ("checkpoint", "weights", "epoch-weights", "config", "metrics", "state",
          "folder")

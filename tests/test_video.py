@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emo_utils import timeline, video
 from emo_utils.cli import main
 from emo_utils.labels import EMOTIONS
-from emo_utils.sample_clip import (
+from emo_utils.over_time import timeline, video, video_source
+from emo_utils.over_time.sample_clip import (
     SAMPLE_CLIP,
     _background,
     make_sample_clip,
@@ -93,7 +93,7 @@ def _error_line(capsys) -> str:
 
 
 def test_shipped_sample_clip_is_what_make_sample_clip_writes():
-    cap, info = video.open_video(SAMPLE_CLIP)
+    cap, info = video_source.open_video(SAMPLE_CLIP)
     ok, first = cap.read()
     cap.release()
     assert (info.width, info.height, info.fps, info.frames) == (640, 480, 25.0, 250)
@@ -177,7 +177,7 @@ def test_a_short_miss_keeps_the_id_and_a_one_frame_face_is_no_person(
 def test_video_frames_yields_every_nth_frame_with_its_time(tmp_path):
     frames = [np.full((48, 64, 3), 10 * i, np.uint8) for i in range(7)]
     clip = _write(tmp_path / "grey.avi", frames, fps=20)
-    got = list(video.video_frames(clip, every=3))
+    got = list(video_source.video_frames(clip, every=3))
     assert [(i, t) for i, t, _ in got] == [(0, 0.0), (3, 0.15), (6, 0.3)]
     assert got[1][2].shape == (48, 64, 3)
     assert abs(int(got[2][2].mean()) - 60) <= 3
@@ -367,7 +367,7 @@ def test_ctrl_c_keeps_the_rows_done_and_says_so(tmp_path, capsys, monkeypatch,
 def test_clip_upload_saves_the_chosen_clip_to_a_temporary_file():
     import datetime
 
-    from emo_utils.clip_upload import ClipUpload
+    from emo_utils.over_time.clip_upload import ClipUpload
 
     upload = ClipUpload()
     assert upload.path is None

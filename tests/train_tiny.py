@@ -2,7 +2,7 @@
 
 ``python tests/train_tiny.py RUN_DIR NUM_EPOCHS`` trains TINY on 32 faces, two
 steps an epoch, keeping every epoch's weights; with ``EMO_TEST_KILL_AT=<step>@<epoch>``
-(emo_utils.rundir) the process ends like ``kill -9`` at that step of a save.
+(emo_utils.runs.rundir) the process ends like ``kill -9`` at that step of a save.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emo_utils.train import fit, hold_out  # noqa: E402
+from emo_utils.train.holdout import hold_out
+from emo_utils.train.trainer import fit  # noqa: E402
 from tests.helpers import TINY, fer_faces  # noqa: E402
 
 

@@ -24,7 +24,6 @@ is), ``sniff`` (opening bytes, gzip, mix-ups), ``fer_csv`` (the CSV layout),
 This module only re-exports their public names.
 """
 
-from ..paths import REPO_ROOT as REPO_ROOT  # re-exported: importers move to .paths
 from .cache import CACHE_SUFFIX, CACHE_VERSION, cache_path
 from .dataset import DataError, DataNotFoundError, Dataset
 from .demo_sample import DEMO_NOTE, load_data_or_demo, load_demo_sample
@@ -39,7 +38,6 @@ __all__ = [
     "DEMO_NOTE",
     "NUM_PIXELS",
     "PREFERRED_FILES",
-    "REPO_ROOT",
     "SPLIT_SEED",
     "DataError",
     "DataNotFoundError",

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.recipes import ModelConfig
 from ..paths import SHIPPED_CHECKPOINT, relative_to_repo
-from ..recipes import ModelConfig
-from ..rundir import RunDir
+from ..runs.rundir import RunDir
 
 LFS_POINTER = b"version https://git-lfs"
 # The version of the ONNX graph onnx_graph writes: bump it when that graph changes,

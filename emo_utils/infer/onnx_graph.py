@@ -20,7 +20,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from ..labels import FACE_SIZE, NUM_CLASSES
-from ..recipes import ModelConfig
+from ..model.recipes import ModelConfig
 from .checkpoint import GRAPH_VERSION  # bump it whenever the graph written here changes
 
 OPSET = 17  # onnxruntime 1.32 runs 7-23; 17 also loads in OpenCV's dnn module

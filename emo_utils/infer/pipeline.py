@@ -19,8 +19,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..faces import FaceCrop, FaceFinder, crop_faces
-from ..smoothing import ProbabilitySmoother
-from ..tracking import FaceTracker, Track
+from ..over_time.smoothing import ProbabilitySmoother
+from ..over_time.tracking import FaceTracker, Track
 from .prediction import Prediction, from_crops, no_face
 
 # What faces and photos get unless the caller asks otherwise: the mirror image too.

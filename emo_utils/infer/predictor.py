@@ -20,10 +20,10 @@ import numpy.typing as npt
 from ..faces import FaceFinder, get_finder
 from ..images import load_image
 from ..labels import ENGINE_NAMES, FACE_SIZE, NUM_CLASSES
+from ..model.recipes import ModelConfig
 from ..paths import relative_to_repo
 from ..preprocess import to_model_input
-from ..recipes import ModelConfig
-from ..rundir import RunDir
+from ..runs.rundir import RunDir
 from .checkpoint import Checkpoint, CheckpointError
 from .load import Network, load_network
 from .pipeline import DEFAULT_TTA, FaceSearch, analyse_frames

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..recipes import ModelConfig
+from ..model.recipes import ModelConfig
 from .checkpoint import MissingEngine, check_weights_fit
 
 

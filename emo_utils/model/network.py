@@ -16,8 +16,8 @@ import tensorflow as tf
 import tflearn
 
 from ..labels import FACE_SIZE, NUM_CLASSES
-from ..recipes import ModelConfig
 from .augment import make_augmentation
+from .recipes import ModelConfig
 from .schedule import ScheduledSGD
 
 tf1 = tf.compat.v1

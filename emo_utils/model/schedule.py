@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 import tflearn
 
-from ..recipes import ModelConfig
+from .recipes import ModelConfig
 
 tf1 = tf.compat.v1
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..explore import Balance, MeanFaces, PixelStats, Problems
-    from ..ferplus import Agreement, LabelComparison
+    from ..explore.dataset import Balance, MeanFaces, PixelStats, Problems
+    from ..explore.ferplus import Agreement, LabelComparison
 
 _WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 

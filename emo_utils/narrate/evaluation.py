@@ -1,7 +1,7 @@
 """Notebook 03's and the eval command's sentences, and the evaluation figures' titles.
 
 Why they read a Scorecard (the numbers only): the words need no network, faces or
-figures, so this module depends on emo_utils.scorecard and never on evaluate.
+figures, so this module depends on emo_utils.evaluation.scorecard and never on evaluate.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from ..metrics import ErrorShare, Mistakes
-    from ..saliency import SaliencyMaps
-    from ..scorecard import Scorecard
+    from ..evaluation.metrics import ErrorShare, Mistakes
+    from ..evaluation.saliency import SaliencyMaps
+    from ..evaluation.scorecard import Scorecard
 
 
 def split_caveat(split: str) -> str:

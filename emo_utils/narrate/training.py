@@ -10,10 +10,10 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from ..labels import TTA_NAMES
-from ..train_state import HistoryRow
+from ..train.state import HistoryRow
 
 if TYPE_CHECKING:
-    from ..curves import Gap
+    from ..train.curves import Gap
 
 
 def training_run(metrics: dict[str, Any] | None, label: str = "this run") -> str:

@@ -20,8 +20,8 @@ from ..infer.pipeline import FaceSearch, analyse_frames, follow, is_face
 from ..infer.prediction import Prediction
 from ..infer.predictor import EmotionPredictor
 from ..labels import EMOTIONS
-from ..smoothing import TAU, ProbabilitySmoother
-from ..tracking import FaceTracker
+from ..over_time.smoothing import TAU, ProbabilitySmoother
+from ..over_time.tracking import FaceTracker
 from .html_view import jpeg_data_url
 
 HISTORY_S = 10.0  # seconds of each face's probabilities kept for the timeline
