@@ -124,16 +124,16 @@ def breakdown(predictor: EmotionPredictor, jpeg: bytes, runs: int) -> dict:
         return cv2.dnn.blobFromImage(cv2.cvtColor(small, cv2.COLOR_GRAY2RGB),
                                      1 / 127.5, mean=(127.5, 127.5, 127.5))
 
-    blob, net = blaze_input(), blazeface._net()
+    blob, net = blaze_input(), blazeface._net()  # on ONNX Runtime
+    opencv = blazeface._OpenCVNet(cv2.dnn.readNetFromTFLite(str(blazeface.MODEL_FILE)))
 
-    def forward() -> None:
-        net.setInput(blob)
-        net.forward(["classificators", "regressors"])
+    def forward_cv2() -> None:
+        opencv.run(blob)
 
     def forward_1_thread() -> None:
         threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
-        forward()
+        forward_cv2()
         cv2.setNumThreads(threads)
 
     faces = np.stack([c.face for c in finder.crop(gray)])
@@ -142,7 +142,8 @@ def breakdown(predictor: EmotionPredictor, jpeg: bytes, runs: int) -> dict:
         "decode_jpeg_gray": lambda: read_image(jpeg, gray=True),
         "rgb_to_gray": lambda: to_gray(image),
         "blazeface_input": blaze_input,
-        "blazeface_forward_cv2_dnn": forward,
+        "blazeface_forward_onnxruntime": lambda: net.run(blob),
+        "blazeface_forward_cv2_dnn": forward_cv2,
         "blazeface_forward_cv2_dnn_1_thread": forward_1_thread,
         "blazeface_detect": lambda: blazeface.detect(gray),
         "find": lambda: finder.find(gray),
@@ -153,7 +154,7 @@ def breakdown(predictor: EmotionPredictor, jpeg: bytes, runs: int) -> dict:
     rest = {
         "blazeface_boxes_and_nms_rest": np.subtract(
             times["blazeface_detect"],
-            np.add(times["blazeface_input"], times["blazeface_forward_cv2_dnn"])),
+            np.add(times["blazeface_input"], times["blazeface_forward_onnxruntime"])),
         "cut_48x48_rest": np.subtract(times["find_and_cut"], times["find"]),
     }
     medians = {name: float(np.median(t)) for name, t in {**times, **rest}.items()}

@@ -381,3 +381,18 @@ def test_a_missing_detector_model_says_how_to_restore_it(monkeypatch, tmp_path):
             blazeface.detect(np.full((100, 100), 90, np.uint8))
     finally:
         blazeface._net.cache_clear()  # the next caller loads the real model again
+
+
+def test_blazeface_on_onnx_runtime_matches_opencvs_dnn():
+    """The shipped .onnx (converted from the .tflite) gives OpenCV's outputs."""
+    import cv2
+
+    from emo_utils.faces import blazeface
+
+    rng = np.random.default_rng(0)
+    blob = rng.uniform(-1, 1, (1, 3, 256, 256)).astype(np.float32)
+    onnx = blazeface._net()
+    assert isinstance(onnx, blazeface._OnnxNet)
+    opencv = blazeface._OpenCVNet(cv2.dnn.readNetFromTFLite(str(blazeface.MODEL_FILE)))
+    for a, b in zip(onnx.run(blob), opencv.run(blob), strict=True):
+        np.testing.assert_allclose(a.reshape(-1), b.reshape(-1), atol=5e-3)

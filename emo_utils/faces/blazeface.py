@@ -1,4 +1,4 @@
-"""BlazeFace, MediaPipe's face detector, run by OpenCV's own DNN module.
+"""BlazeFace, MediaPipe's face detector, run by ONNX Runtime (OpenCV's dnn without it).
 
 Why: on the photo proxy (``photo_proxy``; 400 PublicTest faces pasted into photo-like
 frames) BlazeFace's back-camera model (with the second look of ``detect``) boxes 94.5%
@@ -31,6 +31,9 @@ from .crop import MARGIN, cut_square, square_around
 from .detection import Detection, ScanSettings
 
 MODEL_FILE = Path(__file__).parent.parent / "assets" / "face_detection_back.tflite"
+# The same model converted to ONNX (tf2onnx 1.17, opset 13; a dev step, see
+# docs/speed.md): ONNX Runtime runs it in 2-4 ms where OpenCV's dnn takes 5-16.
+ONNX_FILE = MODEL_FILE.with_suffix(".onnx")
 INPUT_SIZE = 256
 STRIDES = (16, 32, 32, 32)  # one 16x16 grid (2 anchors a cell), one 8x8 grid (6)
 MIN_SCORE = 0.5  # MediaPipe's threshold for this model
@@ -73,12 +76,45 @@ class BlazeDetection:
 
 
 @functools.cache
-def _net() -> cv2.dnn.Net:
+def _net():
+    """BlazeFace's network: ``run(blob) -> (scores, raw)`` on ONNX Runtime, or on
+    OpenCV's dnn where onnxruntime is missing (the same boxes, slower)."""
     if not MODEL_FILE.is_file():
         raise RuntimeError(
             f"the face detector model {MODEL_FILE} is missing; it ships with "
             "emo_utils: reinstall the package (`make setup`).")
-    return cv2.dnn.readNetFromTFLite(str(MODEL_FILE))
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return _OpenCVNet(cv2.dnn.readNetFromTFLite(str(MODEL_FILE)))
+    options = ort.SessionOptions()
+    # one thread: as fast as two here (3.6 ms a look), and the other core is free
+    options.intra_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return _OnnxNet(ort.InferenceSession(str(ONNX_FILE), options,
+                                         ["CPUExecutionProvider"]))
+
+
+class _OnnxNet:
+    def __init__(self, session):
+        self.session = session
+
+    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        nhwc = np.ascontiguousarray(blob.transpose(0, 2, 3, 1))
+        raw, scores = self.session.run(["regressors", "classificators"],
+                                       {"input": nhwc})
+        return scores, raw
+
+
+class _OpenCVNet:
+    def __init__(self, net: cv2.dnn.Net):
+        self.net = net
+
+    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.net.setInput(blob)
+        scores, raw = self.net.forward(["classificators", "regressors"])
+        return scores, raw
 
 
 @functools.cache
@@ -150,9 +186,7 @@ def _detect_once(gray: npt.NDArray[np.uint8], min_score: float
     rgb = cv2.cvtColor(small, cv2.COLOR_GRAY2RGB)
     blob = cv2.dnn.blobFromImage(rgb, 1 / 127.5, mean=(127.5, 127.5, 127.5))
     with _NET_LOCK:
-        net = _net()
-        net.setInput(blob)
-        scores, raw = net.forward(["classificators", "regressors"])
+        scores, raw = _net().run(blob)
     scores = 1 / (1 + np.exp(-np.clip(scores.reshape(-1), -80, 80)))
     keep = np.flatnonzero(scores > min_score)
     if keep.size == 0:
