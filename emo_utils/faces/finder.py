@@ -53,9 +53,10 @@ class FaceFinder:
     window, 2 the window and its mirror image. ``second_look_from``: only for
     faces whose box is at least this share of the picture's longer side, which
     BlazeFace's square input is made of (webcam and live: a face with room around
-    it is boxed steadily enough, and the look costs a BlazeFace pass a face). ``look_inside_border``: find faces inside any
-    plain border (``framing.plain_border``), so a border neither shrinks nor hides
-    them. ``BEFORE_FRAMING`` turns both off: the finder before, for comparison.
+    it is boxed steadily enough, and the look costs a BlazeFace pass a face).
+    ``look_inside_border``: find faces inside any plain border
+    (``framing.plain_border``), so a border neither shrinks nor hides them.
+    ``BEFORE_FRAMING`` turns both off: the finder before, for comparison.
     """
 
     first: tuple[Detector, ...] = (BLAZEFACE, haar.FAST)
