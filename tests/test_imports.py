@@ -181,3 +181,32 @@ def test_no_import_cycles_among_emo_utils_modules():
     """No loop, not even through an import made only for a type (the narrate ->
     evaluate one is gone: narrate reads a scorecard.Scorecard)."""
     assert cycles(import_graph()) == [], "import cycles (TYPE_CHECKING imports count)"
+
+
+def test_the_documented_import_paths_are_kept():
+    """README "Use it from Python": the public API's old paths are thin aliases."""
+    from emo_utils import (
+        EmotionPredictor,
+        analyse_video,
+        predict_folder,
+        predict_photos,
+    )
+    from emo_utils.infer import photos as infer_photos
+    from emo_utils.infer import predictor
+    from emo_utils.over_time import video as over_time_video
+    from emo_utils.photos import predict_folder as old_folder
+    from emo_utils.photos import predict_photos as old_photos
+    from emo_utils.predict import EmotionPredictor as old_predictor
+    from emo_utils.video import analyse_video as old_video
+
+    assert old_predictor is EmotionPredictor is predictor.EmotionPredictor
+    assert old_folder is predict_folder is infer_photos.predict_folder
+    assert old_photos is predict_photos is infer_photos.predict_photos
+    assert old_video is analyse_video is over_time_video.analyse_video
+
+
+def test_few_plain_modules_stay_at_the_top():
+    """The folders show the two paths; only the shared vocabulary, the CLI, private
+    helpers and the three documented aliases stay flat."""
+    flat = sorted(p.stem for p in PACKAGE.glob("*.py"))
+    assert len(flat) <= 15, flat
