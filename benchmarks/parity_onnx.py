@@ -19,25 +19,15 @@ from _common import write_results
 
 from emo_utils.data import load_fer2013
 from emo_utils.evaluation.metrics import summarize_predictions
-from emo_utils.infer import Checkpoint
-from emo_utils.infer.onnx_graph import GRAPH_VERSION, build_onnx
+from emo_utils.infer import Checkpoint, load_network
+from emo_utils.infer.checkpoint import GRAPH_VERSION
 from emo_utils.infer.probs import calibrated_probs
-from emo_utils.infer.tf_network import TFNetwork
 from emo_utils.paths import SHARED_DATA
 from emo_utils.preprocess import to_model_input
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "parity.json"
 CHECKPOINT = ROOT / "checkpoints" / "alexnet48"
-
-
-def onnx_logits_fn(checkpoint: Checkpoint):
-    import onnxruntime as ort
-
-    model = build_onnx(checkpoint.config, checkpoint.weights)
-    session = ort.InferenceSession(model.SerializeToString(),
-                                   providers=["CPUExecutionProvider"])
-    return lambda x: session.run(["logits"], {"faces": x})[0]
 
 
 def view_logits(logits_fn, x: np.ndarray, batch: int) -> tuple[np.ndarray, float]:
@@ -62,18 +52,19 @@ def main(argv: list[str] | None = None) -> int:
     x = to_model_input(images)
     checkpoint = Checkpoint.load(CHECKPOINT)
     t = checkpoint.temperature
-    tf_net = TFNetwork(checkpoint.config, checkpoint.weights, checkpoint.source)
-    tf_logits, tf_s = view_logits(tf_net.logits, x, args.batch)
-    onnx_logits, onnx_s = view_logits(onnx_logits_fn(checkpoint), x, args.batch)
+    # the two engines behind the predictor's seam (ONNX: the cached, stamped graph)
+    tf_logits, tf_s = view_logits(load_network(checkpoint, "tf").logits, x, args.batch)
+    onnx_logits, onnx_s = view_logits(load_network(checkpoint, "onnx").logits, x,
+                                      args.batch)
     tf_probs, onnx_probs = (calibrated_probs(v, t) for v in (tf_logits, onnx_logits))
     tf_pred, onnx_pred = tf_probs.argmax(1), onnx_probs.argmax(1)
     tf_scores, onnx_scores = (summarize_predictions(labels, p)
                               for p in (tf_probs, onnx_probs))
     results = {
         "what": ("shipped alexnet48 on every PublicTest face through the TFLearn graph "
-                 "(TFNetwork) and the ONNX graph (onnx_graph.build_onnx on ONNX "
-                 "Runtime, CPU): flip TTA, softmax(logits / T) averaged, as the "
-                 "predictor does"),
+                 "(engine tf) and the ONNX graph (engine onnx: the cached model.onnx "
+                 "on ONNX Runtime, CPU): flip TTA, softmax(logits / T) averaged, as "
+                 "the predictor does"),
         "faces": int(len(labels)),
         "temperature": t,
         "graph_version": GRAPH_VERSION,
