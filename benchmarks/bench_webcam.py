@@ -125,7 +125,7 @@ def breakdown(predictor: EmotionPredictor, jpeg: bytes, runs: int) -> dict:
                                      1 / 127.5, mean=(127.5, 127.5, 127.5))
 
     blob, net = blaze_input(), blazeface._net()  # on ONNX Runtime
-    opencv = blazeface._OpenCVNet(cv2.dnn.readNetFromTFLite(str(blazeface.MODEL_FILE)))
+    opencv = blazeface.opencv_net()
 
     def forward_cv2() -> None:
         opencv.run(blob)

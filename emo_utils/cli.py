@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .labels import ENGINE_NAMES
+
 DEFAULT_RUN_DIR = "checkpoints/{config}"
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -187,7 +189,7 @@ def _add_predict(sub) -> None:
 
 
 def _add_engine(parser) -> None:
-    parser.add_argument("--engine", choices=("onnx", "tf"), default="onnx",
+    parser.add_argument("--engine", choices=tuple(ENGINE_NAMES), default="onnx",
                         help="what runs the network: ONNX Runtime (default) or the "
                         "TFLearn graph (imports TensorFlow: for checks)")
 

@@ -385,7 +385,6 @@ def test_a_missing_detector_model_says_how_to_restore_it(monkeypatch, tmp_path):
 
 def test_blazeface_on_onnx_runtime_matches_opencvs_dnn():
     """The shipped .onnx (converted from the .tflite) gives OpenCV's outputs."""
-    import cv2
 
     from emo_utils.faces import blazeface
 
@@ -393,6 +392,6 @@ def test_blazeface_on_onnx_runtime_matches_opencvs_dnn():
     blob = rng.uniform(-1, 1, (1, 3, 256, 256)).astype(np.float32)
     onnx = blazeface._net()
     assert isinstance(onnx, blazeface._OnnxNet)
-    opencv = blazeface._OpenCVNet(cv2.dnn.readNetFromTFLite(str(blazeface.MODEL_FILE)))
+    opencv = blazeface.opencv_net()
     for a, b in zip(onnx.run(blob), opencv.run(blob), strict=True):
         np.testing.assert_allclose(a.reshape(-1), b.reshape(-1), atol=5e-3)

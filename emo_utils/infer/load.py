@@ -6,9 +6,10 @@ from typing import Protocol
 
 import numpy as np
 
+from ..labels import ENGINE_NAMES
 from .checkpoint import Checkpoint
 
-ENGINES = ("onnx", "tf")
+ENGINES = tuple(ENGINE_NAMES)  # ("onnx", "tf")
 
 
 class Network(Protocol):

@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 from .._files import atomic_write_bytes
+from .._onnxruntime import session_options
 from .checkpoint import (
     GRAPH_VERSION,
     Checkpoint,
@@ -57,19 +58,11 @@ class OnnxNetwork:
     def __init__(self, model: bytes | str | os.PathLike, source: str = "",
                  threads: int | None = None):
         ort = import_onnxruntime()
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        # Idle pool threads spin by default; on 2 shared cores they steal the CPU the
-        # face finder and other processes need (one face and its mirror image:
-        # p50 12.4 ms spinning, 5.4 ms not, load 6; benchmarks/bench_webcam.py).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        options = session_options(ort, threads)
         # No memory arena: it keeps the largest batch's buffers for good (a process
         # that ran 256 faces peaked at 462 MB, 272 MB without), while one face with
         # its mirror image costs the same 1.5 ms; a batch of 256 is 25% slower.
         options.enable_cpu_mem_arena = False
-        options.log_severity_level = 3  # errors only
         where = source or (str(model) if not isinstance(model, bytes) else "model")
         try:
             if isinstance(model, bytes):
